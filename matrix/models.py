@@ -1,0 +1,233 @@
+"""Maturity frameworks: a scale of levels and a tree of categories → focus areas.
+
+A published framework version never changes (enforced here, in the model layer); tailoring it
+makes a new draft version.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class FrameworkLocked(ValidationError):
+    """Raised on any attempt to change a published (or retired) framework version."""
+
+
+class Framework(FSMModelMixin, models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(default=1)
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+    title = models.CharField(max_length=300, blank=True, help_text="Title line of the source.")
+    preamble = models.TextField(blank=True, help_text="Text above the table in the source.")
+    notes = models.TextField(blank=True, help_text="Free-text notes that follow the table.")
+    source_name = models.CharField(max_length=255, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Content fingerprint: a re-import of the same matrix is recognised even from another format.
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    tailored_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="tailorings"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["name", "version"], name="framework_name_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status != self.Status.DRAFT
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            names = [f.attname for f in self._meta.concrete_fields]
+            stored = Framework.objects.filter(pk=self.pk).values(*names).first()
+            if stored and stored["status"] != self.Status.DRAFT:
+                # Only the lifecycle may move on a locked version; nothing else about it.
+                changed = [
+                    name
+                    for name in names
+                    if name not in ("status", "published_at")
+                    and getattr(self, name) != stored[name]
+                ]
+                if changed:
+                    raise FrameworkLocked(
+                        f"{self} is {stored['status']} and cannot be changed; tailor it into a "
+                        "new version instead."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_locked:
+            raise FrameworkLocked(f"{self} is {self.status} and cannot be deleted.")
+        return super().delete(*args, **kwargs)
+
+    @transition(field=status, source=Status.DRAFT, target=Status.PUBLISHED)
+    def publish(self) -> None:
+        from django.utils import timezone
+
+        self.published_at = timezone.now()
+
+    @transition(field=status, source=Status.PUBLISHED, target=Status.RETIRED)
+    def retire(self) -> None:
+        pass
+
+
+class FrameworkPart(models.Model):
+    """Base for every row that belongs to a framework version and freezes with it."""
+
+    class Meta:
+        abstract = True
+
+    def get_framework_id(self) -> int:
+        raise NotImplementedError
+
+    def _check_unlocked(self) -> None:
+        status = (
+            Framework.objects.filter(pk=self.get_framework_id()).values_list("status", flat=True)
+        ).first()
+        if status is not None and status != Framework.Status.DRAFT:
+            raise FrameworkLocked(
+                "This framework version is published and cannot be changed; tailor it into a "
+                "new version instead."
+            )
+
+    def save(self, *args, **kwargs):
+        self._check_unlocked()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._check_unlocked()
+        return super().delete(*args, **kwargs)
+
+
+class Level(FrameworkPart):
+    """One step of a framework's ordered scale: numeric (0..5) or named (Early … Mature)."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="levels")
+    rank = models.PositiveSmallIntegerField(help_text="Order on the scale, lowest first.")
+    code = models.CharField(max_length=50, help_text="Short name as in the source, e.g. '3'.")
+    label = models.CharField(max_length=100, help_text="Column header, e.g. 'Level 3'.")
+
+    class Meta:
+        ordering = ["framework", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "rank"], name="level_rank_unique"),
+            models.UniqueConstraint(fields=["framework", "code"], name="level_code_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_framework_id(self) -> int:
+        return self.framework_id
+
+
+class Category(FrameworkPart):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="categories")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "order"], name="category_order_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or "(uncategorised)"
+
+    def get_framework_id(self) -> int:
+        return self.framework_id
+
+
+class FocusArea(FrameworkPart):
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="focus_areas")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="focus_areas")
+    order = models.PositiveSmallIntegerField(help_text="Position within the whole framework.")
+    name = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["framework", "order"], name="focus_area_order_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_framework_id(self) -> int:
+        return self.framework_id
+
+
+class LevelDescriptor(FrameworkPart):
+    """What a focus area looks like at one level: prose, a checklist of criteria, or blank."""
+
+    focus_area = models.ForeignKey(FocusArea, on_delete=models.CASCADE, related_name="descriptors")
+    level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="descriptors")
+    text = models.TextField(blank=True)
+    criteria = models.JSONField(default=list, blank=True, help_text="Checklist items, if any.")
+
+    class Meta:
+        ordering = ["focus_area", "level__rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["focus_area", "level"], name="descriptor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.focus_area} – {self.level}"
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip() and not self.criteria
+
+    def get_framework_id(self) -> int:
+        return self.focus_area.framework_id
+
+
+class EvidenceType(FrameworkPart):
+    """One entry of a focus area's evidence base, e.g. 'customer satisfaction surveys'."""
+
+    focus_area = models.ForeignKey(
+        FocusArea, on_delete=models.CASCADE, related_name="evidence_types"
+    )
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    recency_months = models.PositiveSmallIntegerField(
+        default=12, help_text="Evidence older than this no longer counts as current."
+    )
+    applies_from = models.ForeignKey(
+        Level,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Lowest level this evidence is needed for; blank means every level.",
+    )
+
+    class Meta:
+        ordering = ["focus_area", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["focus_area", "order"], name="evidence_type_order_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_framework_id(self) -> int:
+        return self.focus_area.framework_id
