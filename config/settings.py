@@ -160,7 +160,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env.bool("STATIC_MANIFEST", default=not DEBUG)
+            if env.bool("STATIC_MANIFEST", default=env.bool("SECURE", default=False))
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
