@@ -127,6 +127,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static", BASE_DIR / "node_modules"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Outside production, serve straight from the source folders (no collectstatic needed).
+WHITENOISE_USE_FINDERS = not env.bool("SECURE", default=False)
 
 # Evidence lives outside any static or media URL; it is only served by the authorised view.
 EVIDENCE_STORAGE = env("EVIDENCE_STORAGE", default="local")
