@@ -3,7 +3,7 @@
 from importlib import import_module
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
@@ -20,6 +20,5 @@ for app in ("matrix", "contracts", "evidence", "workflows", "monitoring", "repor
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularRedocView.as_view(url_name="api:schema"), name="docs"),
     path("v1/", include(router.urls)),
 ]

@@ -22,6 +22,12 @@ def in_ci() -> bool:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing passwords properly takes ~0.3 s a user; tests create hundreds of users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path):
     """Each test stores evidence under its own temporary folder, never the developer's data."""
     from django.core.files.storage import storages
