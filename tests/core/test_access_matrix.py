@@ -34,7 +34,10 @@ def _walk(patterns, namespace=None):
             full = f"{namespace}:{inner}" if namespace and inner else (inner or namespace)
             yield from _walk(pattern.url_patterns, full)
         elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            if pattern.name is None:
+                name = f"{namespace or ''}:(unnamed {pattern.pattern})"
+            else:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
             yield name, pattern
 
 
@@ -42,8 +45,6 @@ def project_routes() -> dict[str, URLPattern]:
     """Every route of the URL configuration by its name (admin ones under 'admin:…')."""
     routes: dict[str, URLPattern] = {}
     for name, pattern in _walk(get_resolver().url_patterns):
-        if pattern.name is None:
-            name = f"{namespace or ''}:(unnamed {pattern.pattern})"
         routes.setdefault(name, pattern)
     return routes
 
@@ -125,8 +126,7 @@ def test_route_answers_each_party_and_role_as_expected(name, party_a, party_b):
             assert not _is_login_redirect(response), f"{name}: {role} sent to sign in"
         else:
             assert response.status_code in OWNER_REFUSALS, (
-                f"{name}: {role} of the owning party should be refused, got "
-                f"{response.status_code}"
+                f"{name}: {role} of the owning party should be refused, got {response.status_code}"
             )
 
     if spec.global_route or spec.public:
