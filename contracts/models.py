@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django_fsm import RETURN_VALUE, FSMField, FSMIntegerField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from .roles import ORGANISATION_ROLES, Role
 
@@ -121,22 +122,34 @@ class Contract(FSMModelMixin, models.Model):
     def can_tailor_framework(self) -> bool:
         return self.state == self.State.MOBILISING
 
+    # Transitions take the acting user as `by` and a comment as `description`: both go to the
+    # transition log (django-fsm-log) and the audit trail. Services in `contracts.services` call
+    # them inside a transaction, after checking the actor's role.
+
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=state, source=State.MOBILISING, target=State.LIVE)
-    def go_live(self) -> None:
+    def go_live(self, by=None, description=None) -> None:
         """Tracks and default targets are created by `contracts.services.go_live`."""
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=state, source=[State.LIVE, State.EXTENDED], target=State.EXTENDED)
-    def extend(self, new_end_date) -> None:
+    def extend(self, new_end_date, by=None, description=None) -> None:
         if new_end_date <= self.end_date:
             raise ValidationError("An extension must move the end date later.")
         self.end_date = new_end_date
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=state, source=[State.LIVE, State.EXTENDED], target=State.EXPIRED)
-    def expire(self) -> None:
+    def expire(self, by=None, description=None) -> None:
         pass
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=state, source=[State.LIVE, State.EXTENDED], target=State.TERMINATED)
-    def terminate(self, reason: str) -> None:
+    def terminate(self, reason: str, by=None, description=None) -> None:
         if not reason.strip():
             raise ValidationError("A reason is required to terminate a contract.")
         self.termination_reason = reason.strip()
@@ -163,8 +176,10 @@ class Track(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.contract.reference} · {self.focus_area.name}"
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=level_rank, source="*", target=RETURN_VALUE())
-    def move_to_level(self, rank: int, cause=None) -> int:
+    def move_to_level(self, rank: int, cause=None, by=None, description=None) -> int:
         """The only way a level changes; `cause` is the confirmed assessment."""
         from django.utils import timezone
 

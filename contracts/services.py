@@ -38,11 +38,12 @@ def go_live(*, contract: Contract, actor) -> Contract:
         raise ValidationError("The contract's framework version must be published before go-live.")
     if contract.default_target_date is None:
         raise ValidationError("Set the default target date before going live.")
-    from_state = contract.state
-    contract.go_live()
-    contract.save()
     lowest = contract.framework.levels.order_by("rank").values_list("rank", flat=True).first() or 0
     focus_areas = list(contract.framework.focus_areas.order_by("order"))
+    contract.go_live(
+        by=actor, description=f"{len(focus_areas)} tracks created with default targets."
+    )
+    contract.save()
     tracks = Track.objects.bulk_create(
         [Track(contract=contract, focus_area=area, level_rank=lowest) for area in focus_areas]
     )
@@ -73,14 +74,6 @@ def go_live(*, contract: Contract, actor) -> Contract:
             for target in targets
         ]
     )
-    record(
-        actor=actor,
-        action=AuditEvent.Action.TRANSITION,
-        obj=contract,
-        from_state=from_state,
-        to_state=contract.state,
-        comment=f"{len(tracks)} tracks created with default targets.",
-    )
     return contract
 
 
@@ -92,17 +85,8 @@ def terminate(*, contract: Contract, actor, reason: str) -> Contract:
         raise ValidationError(
             f"A {contract.get_state_display().lower()} contract cannot be terminated."
         )
-    from_state = contract.state
-    contract.terminate(reason)
+    contract.terminate(reason, by=actor, description=reason)
     contract.save()
-    record(
-        actor=actor,
-        action=AuditEvent.Action.TRANSITION,
-        obj=contract,
-        from_state=from_state,
-        to_state=contract.state,
-        comment=reason,
-    )
     return contract
 
 

@@ -7,6 +7,7 @@ makes a new draft version.
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 
 class FrameworkLocked(ValidationError):
@@ -74,14 +75,18 @@ class Framework(FSMModelMixin, models.Model):
             raise FrameworkLocked(f"{self} is {self.status} and cannot be deleted.")
         return super().delete(*args, **kwargs)
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=status, source=Status.DRAFT, target=Status.PUBLISHED)
-    def publish(self) -> None:
+    def publish(self, by=None, description=None) -> None:
         from django.utils import timezone
 
         self.published_at = timezone.now()
 
+    @fsm_log_by
+    @fsm_log_description
     @transition(field=status, source=Status.PUBLISHED, target=Status.RETIRED)
-    def retire(self) -> None:
+    def retire(self, by=None, description=None) -> None:
         pass
 
 
