@@ -226,6 +226,16 @@ class Target(models.Model):
         WAIVED = "waived", "Waived"
 
     OPEN_STATUSES = (Status.ON_TRACK, Status.AT_RISK, Status.OVERDUE)
+    #: Red/amber/green for each status; pages always show the status label beside the colour.
+    RAG = {
+        Status.ON_TRACK: "green",
+        Status.MET: "green",
+        Status.MET_SUSTAINED: "green",
+        Status.AT_RISK: "amber",
+        Status.OVERDUE: "red",
+        Status.MISSED: "red",
+        Status.WAIVED: "grey",
+    }
 
     class Source(models.TextChoices):
         CONTRACT_DEFAULT = "default", "Contract default"
@@ -255,6 +265,10 @@ class Target(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def rag(self) -> str:
+        return self.RAG.get(self.status, "grey")
 
 
 class TargetRevision(models.Model):
