@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -84,6 +85,19 @@ def portfolio(user, *, state: str = "", search: str = "") -> QuerySet[Contract]:
 class GridRow:
     track: Track
     cells: list[dict] = field(default_factory=list)
+    #: The level at the close of the last closed review cycle, when there is one.
+    previous_rank: int | None = None
+
+    @property
+    def trend(self) -> str:
+        if self.previous_rank is None or self.previous_rank == self.track.level_rank:
+            return "same"
+        return "up" if self.track.level_rank > self.previous_rank else "down"
+
+    @property
+    def rag(self) -> str:
+        status = getattr(self.track, "target_status", None)
+        return Target.RAG.get(status, "grey") if status else "grey"
 
 
 @dataclass
@@ -96,16 +110,24 @@ class GridCategory:
 class ContractGrid:
     levels: list[Level]
     categories: list[GridCategory]
+    compared_with: ReviewCycle | None = None
 
     @property
     def track_count(self) -> int:
         return sum(len(c.rows) for c in self.categories)
 
 
-def contract_grid(contract: Contract) -> ContractGrid:
-    """The contract's matrix: focus areas down (grouped by category), levels across, each row's
-    current level and headline target marked. Three queries."""
+def contract_grid(contract: Contract, today: dt.date | None = None) -> ContractGrid:
+    """The contract's matrix as a heat map: focus areas down (grouped by category), levels across,
+    each row's current level, headline target and RAG, and its trend since the close of the last
+    closed review cycle. Five queries whatever the size."""
     levels = list(Level.objects.filter(framework_id=contract.framework_id).order_by("rank"))
+    last_closed = (
+        contract.cycles.filter(closes_on__lt=today).order_by("-closes_on").first()
+        if today is not None
+        else None
+    )
+    changes = level_changes(contract) if last_closed is not None else {}
     tracks = tracks_with_headline_target(
         Track.objects.filter(contract=contract).select_related("focus_area__category")
     ).order_by("focus_area__category__order", "focus_area__order")
@@ -115,6 +137,13 @@ def contract_grid(contract: Contract) -> ContractGrid:
         if not categories or categories[-1].name != category_name:
             categories.append(GridCategory(name=category_name))
         row = GridRow(track=track)
+        if last_closed is not None:
+            history = changes.get(track.pk, [])
+            row.previous_rank = level_on(
+                history,
+                initial_level(track, history),
+                dt.datetime.combine(last_closed.closes_on, dt.time.max, dt.UTC),
+            )
         for level in levels:
             row.cells.append(
                 {
@@ -125,7 +154,7 @@ def contract_grid(contract: Contract) -> ContractGrid:
                 }
             )
         categories[-1].rows.append(row)
-    return ContractGrid(levels=levels, categories=categories)
+    return ContractGrid(levels=levels, categories=categories, compared_with=last_closed)
 
 
 def track_targets(track: Track) -> QuerySet[Target]:
@@ -155,3 +184,47 @@ def contract_people(contract: Contract) -> QuerySet:
     ).prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("role"))
     )
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    at: dt.datetime
+    from_rank: int
+    to_rank: int
+
+
+def level_changes(contract: Contract) -> dict[int, list[LevelChange]]:
+    """Every confirmed level change of the contract's tracks, oldest first, by track id. One
+    query: the audit trail is the record of what each track's level was, and when."""
+    from audit.models import AuditEvent
+
+    changes: dict[int, list[LevelChange]] = {}
+    events = (
+        AuditEvent.objects.filter(
+            contract_id=contract.pk,
+            object_type="contracts.track",
+            action=AuditEvent.Action.TRANSITION,
+        )
+        .order_by("occurred_at", "id")
+        .values_list("object_id", "occurred_at", "from_state", "to_state")
+    )
+    for object_id, at, from_state, to_state in events:
+        changes.setdefault(int(object_id), []).append(
+            LevelChange(at=at, from_rank=int(from_state), to_rank=int(to_state))
+        )
+    return changes
+
+
+def level_on(changes: list[LevelChange], initial: int, moment: dt.datetime) -> int:
+    """The level a track had at `moment`, given its changes."""
+    level = initial
+    for change in changes:
+        if change.at > moment:
+            break
+        level = change.to_rank
+    return level
+
+
+def initial_level(track: Track, changes: list[LevelChange]) -> int:
+    """The level a track started at: before its first change, or its level if it never moved."""
+    return changes[0].from_rank if changes else track.level_rank

@@ -19,6 +19,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from config.forms import add_service_errors
 from reports.csv import csv_response
+from reports.selectors import level_distribution, track_chart
 
 from . import selectors, services
 from .access import get_contract_for, get_track_for
@@ -83,7 +84,8 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "contract": contract,
             "access": access,
-            "grid": selectors.contract_grid(contract),
+            "grid": selectors.contract_grid(contract, _today()),
+            "distribution": level_distribution(contract, _today()),
             "authorities": contract.authorities.all(),
             "open_cycle": selectors.open_cycle(contract, _today()),
             "can_manage": access.can(Action.MANAGE_CONTRACT),
@@ -239,6 +241,7 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "targets": targets,
             "headline": headline,
             "level_history": level_history,
+            "chart": track_chart(track, targets, _today()) if targets else None,
             "can_set_target": access.can(Action.SET_TARGET)
             and contract.state in (Contract.State.LIVE, Contract.State.EXTENDED),
         },

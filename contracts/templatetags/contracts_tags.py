@@ -15,3 +15,9 @@ def target_rag(status: str | None) -> dict:
         "rag": Target.RAG.get(status, "grey"),
         "label": Target.Status(status).label,
     }
+
+
+@register.filter
+def lookup(mapping: dict, key):
+    """`{{ counts|lookup:level.rank }}`: a dictionary entry by a key computed in the template."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

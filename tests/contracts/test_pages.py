@@ -70,7 +70,7 @@ def test_contract_page_uses_a_fixed_number_of_queries(
         role=Role.CLIENT_LEAD, organisation__contracts_as_authority=contract
     )
     client.force_login(lead.user)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(20):
         response = client.get(reverse("contracts:contract_detail", args=[contract.pk]))
     assert response.status_code == 200
     assert response.context["grid"].track_count == focus_areas
