@@ -2,8 +2,12 @@ import os
 
 import pytest
 
+from tests import append_only
 from tests.factories import Party
 from tests.services import require_service  # noqa: F401  (re-exported for tests)
+
+
+append_only.install()
 
 
 @pytest.fixture

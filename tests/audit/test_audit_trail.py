@@ -73,3 +73,11 @@ def test_the_database_refuses_raw_sql_that_rewrites_the_transition_log(party_a, 
 
 def test_control_and_bidi_characters_are_made_visible():
     assert escape_control("evil\nname\u202e") == "evil\\u000aname\\u202e"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_transactional_tests_still_meet_the_guards_until_the_flush():
+    event = record(actor=None, action=AuditEvent.Action.CREATE, comment="committed")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent")
+    assert AuditEvent.objects.get(pk=event.pk).comment == "committed"
