@@ -6,7 +6,6 @@ from tests import append_only
 from tests.factories import Party
 from tests.services import require_service  # noqa: F401  (re-exported for tests)
 
-
 append_only.install()
 
 
