@@ -120,7 +120,9 @@ def _refuse(message: str, **where) -> FrameworkImportError:
     return FrameworkImportError([Problem(message, **where)])
 
 
-def _megabytes(size: int) -> str:
+def human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
@@ -132,8 +134,8 @@ def check_size(size: int) -> None:
     limit = size_limit()
     if size > limit:
         raise _refuse(
-            f"The file is {_megabytes(size)}; the largest framework file accepted is "
-            f"{_megabytes(limit)} (FRAMEWORK_IMPORT_MAX_BYTES). A maturity matrix is a few "
+            f"The file is {human_size(size)}; the largest framework file accepted is "
+            f"{human_size(limit)} (FRAMEWORK_IMPORT_MAX_BYTES). A maturity matrix is a few "
             "hundred kilobytes: check that this is the right file."
         )
 
