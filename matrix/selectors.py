@@ -71,12 +71,13 @@ def framework_list(user) -> QuerySet[Framework]:
 
 
 def find_framework(reference: str, *, version: int | None = None) -> Framework:
-    """A framework by id, or by name (its highest version unless `version` is given).
+    """A framework by id, or by name (its highest version unless `version` is given). With an id
+    the version is the id's own; callers compare it with `version` to refuse a mismatch.
 
     Raises `Framework.DoesNotExist` with a message that says what was looked for.
     """
     reference = reference.strip()
-    if reference.isdigit() and version is None:
+    if reference.isdigit():
         found = Framework.objects.filter(pk=int(reference)).first()
         if found is not None:
             return found

@@ -167,3 +167,12 @@ def test_export_does_not_overwrite_an_existing_file(tmp_path):
         "--force",
     )
     assert Path(target).read_text().startswith("System Maturity Model")
+
+
+def test_export_by_id_refuses_a_different_version():
+    _run("import_framework", str(SMM))
+    framework = Framework.objects.get()
+    with pytest.raises(
+        CommandError, match='is version 1 of "System Maturity Model", not version 2'
+    ):
+        _run("export_framework", str(framework.pk), "--version", "2", "--format", "tsv")
