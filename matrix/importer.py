@@ -344,6 +344,12 @@ def _only_first_cell(row: list[str]) -> bool:
     return bool(row) and bool(row[0].strip()) and not any(cell.strip() for cell in row[1:])
 
 
+def _single_cell(row: list[str]) -> str | None:
+    """The text of a row with exactly one filled cell (a title may sit in any column)."""
+    filled = [cell for cell in row if cell.strip()]
+    return filled[0] if len(filled) == 1 else None
+
+
 class _Problems(list):
     def add(self, message: str, **where) -> None:
         self.append(Problem(message, **where))
@@ -400,7 +406,7 @@ def parse_rows(rows: list[list[str]], *, padded: bool = False) -> FrameworkSpec:
 
 def _find_header_row(rows: list[list[str]]) -> int:
     for index, row in enumerate(rows):
-        if _is_blank(row) or _only_first_cell(row):
+        if _is_blank(row) or _single_cell(row) is not None:
             continue
         if _looks_like_header(row):
             return index
@@ -555,15 +561,14 @@ def _notes_start(rows: list[list[str]], start: int) -> int:
 
 
 def _read_preamble(rows: list[list[str]], problems: _Problems) -> tuple[str, str]:
-    lines = [cells.clean(row[0]) for row in rows if not _is_blank(row)]
-    lines = [line for line in lines if line]
+    lines = [(i, cells.clean(_single_cell(row) or "")) for i, row in enumerate(rows)]
+    lines = [(i, line) for i, line in lines if line]
     if not lines:
         return "", ""
-    title = lines[0]
+    row, title = lines[0]
     if len(title) > MAX_TITLE:
-        row = next(i for i, r in enumerate(rows) if r and cells.clean(r[0]) == title)
-        problems.add(f"The title is longer than {MAX_TITLE} characters.", row=row + 1, column=0)
-    return title, "\n\n".join(lines[1:])
+        problems.add(f"The title is longer than {MAX_TITLE} characters.", row=row + 1)
+    return title, "\n\n".join(line for _, line in lines[1:])
 
 
 def _read_notes(rows: list[list[str]]) -> tuple[str, str]:

@@ -192,3 +192,10 @@ def test_import_saves_nothing_but_the_framework_and_one_audit_row():
     assert Framework.objects.count() == 1
     assert Level.objects.count() == 6 and FocusArea.objects.count() == 9
     assert AuditEvent.objects.filter(object_type="matrix.framework").count() == 1
+
+
+def test_a_title_in_another_column_is_still_the_title():
+    content = join_lines(["\t\tA centred title", "", "Focus\tLevel 1\tLevel 2", "Vision\tA.\tB."])
+    spec = parse_file(content=content, filename="m.tsv")
+    assert spec.title == "A centred title"
+    assert [area.name for area in spec.focus_areas] == ["Vision"]
