@@ -14,6 +14,73 @@ class FrameworkLocked(ValidationError):
     """Raised on any attempt to change a published (or retired) framework version."""
 
 
+LOCKED_STATUSES = ("published", "retired")
+
+
+class FrameworkQuerySet(models.QuerySet):
+    """Bulk writes can't reach around the lock: `update()` and `delete()` refuse locked rows."""
+
+    def _refuse_locked(self, verb: str) -> None:
+        if self.filter(status__in=LOCKED_STATUSES).exists():
+            raise FrameworkLocked(
+                f"Published and retired framework versions cannot be {verb}; tailor one into a "
+                "new version instead."
+            )
+
+    def update(self, **kwargs):
+        self._refuse_locked("changed")
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_locked("deleted")
+        return super().delete()
+
+
+class FrameworkPartQuerySet(models.QuerySet):
+    """The parts of a locked version refuse bulk writes as their `save()`/`delete()` do."""
+
+    def _refuse_locked(self) -> None:
+        path = self.model.framework_path
+        if self.filter(**{f"{path}__status__in": LOCKED_STATUSES}).exists():
+            raise FrameworkLocked(
+                "This framework version is published and cannot be changed; tailor it into a "
+                "new version instead."
+            )
+
+    def update(self, **kwargs):
+        self._refuse_locked()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_locked()
+        return super().delete()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _refuse_locked_ids(self.model.framework_ids_of(objs))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        objs = list(objs)
+        ids = self.model.framework_ids_of(objs)
+        stored = self.model._base_manager.filter(pk__in=[obj.pk for obj in objs])
+        ids |= set(stored.values_list(self.model.framework_path, flat=True))
+        _refuse_locked_ids(ids)
+        return super().bulk_update(objs, *args, **kwargs)
+
+
+def _refuse_locked_ids(framework_ids: set) -> None:
+    framework_ids.discard(None)
+    if (
+        framework_ids
+        and Framework.objects.filter(pk__in=framework_ids, status__in=LOCKED_STATUSES).exists()
+    ):
+        raise FrameworkLocked(
+            "This framework version is published and cannot be changed; tailor it into a "
+            "new version instead."
+        )
+
+
 class Framework(FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -30,11 +97,16 @@ class Framework(FSMModelMixin, models.Model):
     source_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     # Content fingerprint: a re-import of the same matrix is recognised even from another format.
     content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Where things stood in the source table (column order and headers, header blocks, the notes
+    # heading), so an export writes the matrix back in the layout it came in.
+    layout = models.JSONField(default=dict, blank=True)
     tailored_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="tailorings"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = FrameworkQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "-version"]
@@ -93,21 +165,30 @@ class Framework(FSMModelMixin, models.Model):
 class FrameworkPart(models.Model):
     """Base for every row that belongs to a framework version and freezes with it."""
 
+    #: The lookup from this model to its framework (for queries across many rows).
+    framework_path = "framework"
+
+    objects = FrameworkPartQuerySet.as_manager()
+
     class Meta:
         abstract = True
 
-    def get_framework_id(self) -> int:
-        raise NotImplementedError
+    def get_framework_id(self) -> int | None:
+        return self.framework_id
+
+    @classmethod
+    def framework_ids_of(cls, objs) -> set:
+        """The framework versions a batch of (unsaved or changed) rows would belong to."""
+        return {obj.framework_id for obj in objs}
 
     def _check_unlocked(self) -> None:
-        status = (
-            Framework.objects.filter(pk=self.get_framework_id()).values_list("status", flat=True)
-        ).first()
-        if status is not None and status != Framework.Status.DRAFT:
-            raise FrameworkLocked(
-                "This framework version is published and cannot be changed; tailor it into a "
-                "new version instead."
-            )
+        # The version the row belongs to now and, for a stored row, the one it belonged to: a
+        # part can neither join a locked version nor be moved out of one.
+        ids = type(self).framework_ids_of([self])
+        if self.pk is not None:
+            stored = type(self)._base_manager.filter(pk=self.pk)
+            ids |= set(stored.values_list(self.framework_path, flat=True))
+        _refuse_locked_ids(ids)
 
     def save(self, *args, **kwargs):
         self._check_unlocked()
@@ -136,9 +217,6 @@ class Level(FrameworkPart):
     def __str__(self) -> str:
         return self.label
 
-    def get_framework_id(self) -> int:
-        return self.framework_id
-
 
 class Category(FrameworkPart):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="categories")
@@ -155,9 +233,6 @@ class Category(FrameworkPart):
     def __str__(self) -> str:
         return self.name or "(uncategorised)"
 
-    def get_framework_id(self) -> int:
-        return self.framework_id
-
 
 class FocusArea(FrameworkPart):
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="focus_areas")
@@ -173,9 +248,6 @@ class FocusArea(FrameworkPart):
 
     def __str__(self) -> str:
         return self.name
-
-    def get_framework_id(self) -> int:
-        return self.framework_id
 
 
 class LevelDescriptor(FrameworkPart):
@@ -199,8 +271,14 @@ class LevelDescriptor(FrameworkPart):
     def is_blank(self) -> bool:
         return not self.text.strip() and not self.criteria
 
-    def get_framework_id(self) -> int:
-        return self.focus_area.framework_id
+    framework_path = "focus_area__framework"
+
+    def get_framework_id(self) -> int | None:
+        return self.focus_area.framework_id if self.focus_area_id else None
+
+    @classmethod
+    def framework_ids_of(cls, objs) -> set:
+        return _framework_ids_through_focus_areas(objs)
 
 
 class EvidenceType(FrameworkPart):
@@ -234,5 +312,18 @@ class EvidenceType(FrameworkPart):
     def __str__(self) -> str:
         return self.name
 
-    def get_framework_id(self) -> int:
-        return self.focus_area.framework_id
+    framework_path = "focus_area__framework"
+
+    def get_framework_id(self) -> int | None:
+        return self.focus_area.framework_id if self.focus_area_id else None
+
+    @classmethod
+    def framework_ids_of(cls, objs) -> set:
+        return _framework_ids_through_focus_areas(objs)
+
+
+def _framework_ids_through_focus_areas(objs) -> set:
+    focus_area_ids = {obj.focus_area_id for obj in objs}
+    return set(
+        FocusArea._base_manager.filter(pk__in=focus_area_ids).values_list("framework_id", flat=True)
+    )

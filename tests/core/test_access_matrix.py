@@ -14,12 +14,14 @@ import re
 
 import pytest
 from django.apps import apps
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests
 from contracts.roles import Role
 from tests.access_spec import RouteSpec
+from tests.factories import Party
 
 SAFE_STATUSES = (200, 302)
 OWNER_REFUSALS = (403, 404, 405)
@@ -100,9 +102,27 @@ def _is_login_redirect(response) -> bool:
     return response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+@pytest.fixture(scope="module")
+def parties(django_db_setup, django_db_blocker):
+    """Both parties, built once for every route: each test runs in a savepoint inside this
+    module's transaction, so what a test creates or changes is rolled back after it."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield Party("Alpha"), Party("Bravo")
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", APP_ROUTES)
-def test_route_answers_each_party_and_role_as_expected(name, party_a, party_b):
+def test_route_answers_each_party_and_role_as_expected(name, parties):
+    party_a, party_b = parties
     spec = SPECS.get(name)
     if spec is None:
         pytest.fail(f"{name} has no access expectation")
@@ -162,7 +182,8 @@ def _admin_url(pattern: URLPattern) -> str:
 
 
 @pytest.mark.django_db
-def test_admin_is_only_for_staff(party_a):
+def test_admin_is_only_for_staff(parties):
+    party_a, _ = parties
     """Every admin route sends anonymous visitors and non-staff users to the admin sign-in."""
     assert ADMIN_ROUTES
     for name in ADMIN_ROUTES:
