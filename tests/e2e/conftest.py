@@ -28,6 +28,7 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
+
 def chromium_path() -> str | None:
     configured = os.environ.get("CHROMIUM_PATH")
     if configured:
