@@ -471,3 +471,33 @@ def add_commitment(*, plan, actor, text: str, tracks, due_date=None):
         comment=text.strip()[:200],
     )
     return commitment
+
+
+@transaction.atomic
+def tailor_framework(*, contract: Contract, actor) -> Contract:
+    """Gives a mobilising contract its own draft version of its framework, to refine with the
+    winning bidder's commitments; an administrator edits and publishes it before go-live."""
+    from matrix import services as matrix_services
+
+    contract = Contract.objects.select_for_update().select_related("framework").get(pk=contract.pk)
+    _require(actor, contract, Action.MANAGE_CONTRACT)
+    if not contract.can_tailor_framework:
+        raise ValidationError(
+            "The framework can be tailored only while the contract is mobilising; this one is "
+            f"{contract.get_state_display().lower()}."
+        )
+    if contract.framework.status != contract.framework.Status.PUBLISHED:
+        raise ValidationError(
+            f"{contract.framework} is already a draft being tailored; publish it before going live."
+        )
+    source = contract.framework
+    draft = matrix_services.tailor_framework(framework=source, actor=None)
+    contract.framework = draft
+    contract.save(update_fields=["framework"])
+    record(
+        actor=actor,
+        action=AuditEvent.Action.CHANGE,
+        obj=contract,
+        comment=f"Framework tailored: {source} copied to the draft {draft}.",
+    )
+    return contract

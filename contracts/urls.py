@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/go-live/", views.contract_go_live, name="contract_go_live"),
     path("<int:pk>/terminate/", views.contract_terminate, name="contract_terminate"),
     path("<int:pk>/expire/", views.contract_expire, name="contract_expire"),
+    path("<int:pk>/tailor/", views.contract_tailor, name="contract_tailor"),
     path("<int:pk>/history/", views.contract_history, name="contract_history"),
     path("<int:pk>/history.csv", views.contract_history_csv, name="contract_history_csv"),
     path("<int:pk>/cycles/", views.cycle_list, name="cycle_list"),

@@ -178,6 +178,24 @@ def contract_expire(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("contracts:contract_detail", pk=pk)
 
 
+def contract_tailor(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_contract_for(request.user, pk)  # outsiders get 404 whatever the method
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    access.require(Action.MANAGE_CONTRACT)
+    try:
+        contract = services.tailor_framework(contract=access.contract, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"The contract now uses {contract.framework}, a draft copy to tailor. An administrator "
+            "edits and publishes it; the contract can go live once it is published.",
+        )
+    return redirect("contracts:contract_detail", pk=pk)
+
+
 def _history(contract: Contract):
     return AuditEvent.objects.filter(contract_id=contract.pk).order_by("-occurred_at", "-id")
 

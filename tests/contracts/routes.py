@@ -41,6 +41,9 @@ ROUTES = {
     "contracts:contract_expire": RouteSpec(
         kwargs=_contract, allowed=CLIENT_LEAD, methods=("POST",)
     ),
+    "contracts:contract_tailor": RouteSpec(
+        kwargs=_contract, allowed=CLIENT_LEAD, methods=("POST",)
+    ),
     "contracts:contract_history": RouteSpec(kwargs=_contract),
     "contracts:contract_history_csv": RouteSpec(kwargs=_contract),
     "contracts:cycle_list": RouteSpec(kwargs=_contract),

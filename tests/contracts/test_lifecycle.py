@@ -213,3 +213,22 @@ def test_a_provider_cannot_edit_the_contract(party_a):
         services.update_contract(
             contract=party_a.contract, actor=party_a.users[Role.PROVIDER_LEAD], title="Mine"
         )
+
+
+def test_tailoring_gives_a_mobilising_contract_its_own_draft_version(client, lead_and_authority):
+    lead, authority = lead_and_authority
+    contract = ContractFactory(authorities=[authority])
+    source = contract.framework
+    client.force_login(lead)
+    client.post(reverse("contracts:contract_tailor", args=[contract.pk]))
+    contract.refresh_from_db()
+    assert contract.framework.tailored_from == source
+    assert contract.framework.status == "draft"
+    assert contract.framework.focus_areas.count() == source.focus_areas.count()
+    with pytest.raises(ValidationError, match="must be published before go-live"):
+        services.go_live(contract=contract, actor=lead)
+
+
+def test_a_live_contracts_framework_cannot_be_tailored(party_a):
+    with pytest.raises(ValidationError, match="only while the contract is mobilising"):
+        services.tailor_framework(contract=party_a.contract, actor=party_a.users[Role.CLIENT_LEAD])
