@@ -75,3 +75,145 @@ def level_distribution(contract: Contract, today: dt.date) -> Distribution | Non
         rows=rows,
     )
     return Distribution(levels=levels, rows=rows, chart=chart)
+
+
+RAG_ORDER = ("red", "amber", "green", "grey")
+
+
+@dataclass
+class DashboardRow:
+    contract: Contract
+    rag: dict[str, int]
+    due_soon: int
+    open_flags: int
+    awaiting_me: int
+
+    @property
+    def worst(self) -> str:
+        return next((rag for rag in RAG_ORDER if self.rag.get(rag)), "grey")
+
+
+SORTS = {
+    "reference": lambda row: row.contract.reference,
+    "title": lambda row: row.contract.title.lower(),
+    "provider": lambda row: row.contract.provider.name.lower(),
+    "ends": lambda row: row.contract.end_date,
+    "red": lambda row: (-row.rag.get("red", 0), -row.rag.get("amber", 0), row.contract.reference),
+    "flags": lambda row: (-row.open_flags, row.contract.reference),
+    "due": lambda row: (-row.due_soon, row.contract.reference),
+    "awaiting": lambda row: (-row.awaiting_me, row.contract.reference),
+}
+
+
+def awaiting_action_filter(user):
+    """Claims waiting for this person's next step, whichever side they are on: the provider lead
+    submits drafts and returned claims, the client team reviews, the board confirms."""
+    from django.db.models import Q
+
+    from contracts.models import Membership
+    from contracts.roles import Role
+    from workflows.models import Assessment
+
+    memberships = Membership.objects.filter(user=user)
+    provider_leads = memberships.filter(role=Role.PROVIDER_LEAD).values("organisation")
+    contributors = memberships.filter(role=Role.PROVIDER_CONTRIBUTOR).values("organisation")
+    client_side = memberships.filter(role__in=[Role.CLIENT_OFFICER, Role.CLIENT_LEAD]).values(
+        "organisation"
+    )
+    return (
+        Q(
+            kind=Assessment.Kind.CLAIM,
+            state__in=[Assessment.State.DRAFT, Assessment.State.RETURNED],
+            track__contract__provider__in=provider_leads,
+        )
+        | Q(
+            kind=Assessment.Kind.CLAIM,
+            state=Assessment.State.RETURNED,
+            track__contract__provider__in=contributors,
+        )
+        | Q(
+            state__in=[Assessment.State.SUBMITTED, Assessment.State.UNDER_REVIEW],
+            track__contract__authorities__in=client_side,
+        )
+        | Q(state=Assessment.State.AGREED, track__contract__board_members=user)
+    )
+
+
+def dashboard(
+    user,
+    *,
+    today: dt.date,
+    state: str = "",
+    authority_id: int | None = None,
+    provider_id: int | None = None,
+    sort: str = "reference",
+) -> list[DashboardRow]:
+    """Every contract the person may see with its RAG counts, targets due within
+    90 days, open flags and claims awaiting them. Six queries whatever
+    the number of contracts and tracks."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from contracts.selectors import portfolio, tracks_with_headline_target
+    from monitoring.models import Flag
+    from workflows.models import Assessment
+
+    def count_of(queryset, field: str):
+        return Coalesce(
+            Subquery(
+                queryset.order_by().values(field).annotate(n=Count("pk")).values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    horizon = today + dt.timedelta(days=90)
+    contracts = portfolio(user, state=state).annotate(
+        due_soon=count_of(
+            Target.objects.filter(
+                track__contract=OuterRef("pk"),
+                status__in=Target.OPEN_STATUSES,
+                due_date__gte=today,
+                due_date__lte=horizon,
+            ),
+            "track__contract",
+        ),
+        open_flags=count_of(
+            Flag.objects.filter(contract=OuterRef("pk"), resolved_at__isnull=True), "contract"
+        ),
+    )
+    if authority_id:
+        contracts = contracts.filter(authorities=authority_id)
+    if provider_id:
+        contracts = contracts.filter(provider_id=provider_id)
+    contracts = list(contracts)
+    ids = [c.pk for c in contracts]
+    rag: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    statuses = (
+        tracks_with_headline_target(Track.objects.filter(contract_id__in=ids))
+        .order_by()
+        .values("contract_id", "target_status")
+        .annotate(n=Count("pk"))
+    )
+    for entry in statuses:
+        colour = Target.RAG.get(entry["target_status"], "grey")
+        rag[entry["contract_id"]][colour] = rag[entry["contract_id"]].get(colour, 0) + entry["n"]
+    awaiting = dict(
+        Assessment.objects.filter(awaiting_action_filter(user), track__contract_id__in=ids)
+        .order_by()
+        .values("track__contract_id")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("track__contract_id", "n")
+    )
+    rows = [
+        DashboardRow(
+            contract=c,
+            rag=rag[c.pk],
+            due_soon=c.due_soon,
+            open_flags=c.open_flags,
+            awaiting_me=awaiting.get(c.pk, 0),
+        )
+        for c in contracts
+    ]
+    rows.sort(key=SORTS.get(sort, SORTS["reference"]))
+    return rows
