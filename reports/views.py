@@ -142,3 +142,45 @@ def matrix_csv(request: HttpRequest, pk: int) -> HttpResponse:
                 ]
 
     return csv_response(f"contract-{access.contract.pk}-matrix.csv", MATRIX_HEADER, rows())
+
+
+def _pack_for(request: HttpRequest, pk: int, meeting_pk: int):
+    from django.http import Http404
+
+    from .boardpack import build_board_pack
+
+    access = get_contract_for(request.user, pk)
+    access.require(Action.EXPORT)
+    meeting = access.contract.board_meetings.filter(pk=meeting_pk).first()
+    if meeting is None:
+        raise Http404("No such board meeting.")
+    return build_board_pack(access.contract, meeting)
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _pack_name(pack, extension: str) -> str:
+    return f"board-pack-{pack.contract.pk}-{pack.meeting.held_on:%Y-%m-%d}.{extension}"
+
+
+def board_pack_pdf(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    from .boardpack import render_pdf
+
+    pack = _pack_for(request, pk, meeting_pk)
+    return _attachment(render_pdf(pack), "application/pdf", _pack_name(pack, "pdf"))
+
+
+def board_pack_xlsx(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
+    from .boardpack import render_xlsx
+
+    pack = _pack_for(request, pk, meeting_pk)
+    return _attachment(
+        render_xlsx(pack),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _pack_name(pack, "xlsx"),
+    )
