@@ -17,7 +17,7 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     (forms.SelectMultiple, "govuk-select", "govuk-select--error"),
     (forms.Select, "govuk-select", "govuk-select--error"),
     (forms.FileInput, "govuk-file-upload", "govuk-file-upload--error"),
-    (forms.Input, "govuk-input", "govuk-input--error"),
+    (forms.widgets.Input, "govuk-input", "govuk-input--error"),
 ]
 
 
@@ -59,3 +59,12 @@ class GovUKFormMixin:
                 if error_css and error_css not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_css}".strip()
                 widget.attrs["aria-invalid"] = "true"
+
+
+def add_service_errors(form: forms.BaseForm, exc) -> None:
+    """Shows a service's ValidationError on the form: beside the field it names, else on top."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
