@@ -100,3 +100,23 @@ ROUTES = {
     ),
     "workflows:decision_detail": RouteSpec(kwargs=lambda party: {"pk": _decision(party).pk}),
 }
+
+
+def _api(name, to, allowed):
+    return RouteSpec(kwargs=_claim_kwargs(to), allowed=allowed, methods=("POST",), anonymous=403)
+
+
+ROUTES.update(
+    {
+        "api:assessment-list": RouteSpec(global_route=True, anonymous=403),
+        "api:assessment-detail": RouteSpec(kwargs=_claim_kwargs(), anonymous=403),
+        "api:assessment-submit": _api("submit", "draft", frozenset({Role.PROVIDER_LEAD})),
+        "api:assessment-start-review": _api("start_review", "submitted", CLIENT),
+        "api:assessment-return-for-evidence": _api("return_for_evidence", "under_review", CLIENT),
+        "api:assessment-agree": _api("agree", "under_review", CLIENT),
+        "api:assessment-reject": _api("reject", "under_review", CLIENT_LEAD),
+        "api:assessment-confirm": _api("confirm", "agreed", BOARD),
+        "api:assessment-refer-back": _api("refer_back", "agreed", BOARD),
+        "api:assessment-withdraw": _api("withdraw", "submitted", frozenset({Role.PROVIDER_LEAD})),
+    }
+)
