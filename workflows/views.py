@@ -16,6 +16,7 @@ from contracts.access import (
     get_contract_for,
     get_scoped_or_404,
     get_track_for,
+    visible_contracts,
 )
 from contracts.roles import Action
 from evidence import packs
@@ -157,10 +158,24 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         .select_related("contract", "focus_area")
         .order_by("contract__reference", "focus_area__order")
     )
+    regressable = (
+        Track.objects.filter(
+            contract__in=selectors.contracts_where(request.user, Action.REJECT),
+            contract__state__in=("live", "extended"),
+            level_rank__gt=0,
+        )
+        .select_related("contract", "focus_area")
+        .order_by("contract__reference", "focus_area__order")
+    )
     return TemplateResponse(
         request,
         "workflows/claim_list.html",
-        {"claims": list(selectors.claims_for(request.user)), "draftable": list(draftable)},
+        {
+            "claims": list(selectors.claims_for(request.user)),
+            "draftable": list(draftable),
+            "regressable": list(regressable),
+            "contracts": list(visible_contracts(request.user).order_by("reference")),
+        },
     )
 
 
