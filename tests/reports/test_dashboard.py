@@ -15,9 +15,9 @@ from workflows.models import Assessment
 pytestmark = pytest.mark.django_db
 
 
-def _claim(party, state, user):
+def _claim(party, state, user, track=None):
     return Assessment.objects.create(
-        track=party.track,
+        track=track or party.track,
         cycle=party.cycle,
         claimed_rank=1,
         from_rank=0,
@@ -63,8 +63,16 @@ def test_dashboard_counts_targets_due_within_ninety_days_and_open_flags(client, 
 )
 def test_claims_awaiting_action_depend_on_the_persons_role(client, party_a, role, expected):
     author = party_a.users[Role.PROVIDER_LEAD]
-    for state in ("draft", "returned", "submitted", "under_review", "agreed", "confirmed"):
-        _claim(party_a, state, author)
+    tracks = list(party_a.contract.tracks.order_by("pk"))
+    for state, track in [
+        ("draft", tracks[0]),
+        ("returned", tracks[0]),
+        ("confirmed", tracks[0]),
+        ("submitted", tracks[0]),
+        ("under_review", tracks[1]),
+        ("agreed", tracks[2]),
+    ]:
+        _claim(party_a, state, author, track)
     client.force_login(party_a.users[role])
     (row,) = client.get(reverse("reports:dashboard")).context["rows"]
     assert row.awaiting_me == expected

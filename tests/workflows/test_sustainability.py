@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from contracts.models import Track
-from tests.factories import ReviewCycleFactory, make_live_contract
+from matrix.models import EvidenceType
+from tests.factories import ReviewCycleFactory, build_framework, make_live_contract
 from tests.workflows.factories import EvidenceItemFactory
 from workflows.sustainability import refresh_sustainability
 
@@ -34,9 +35,14 @@ def reached(track, on=REACHED, level=2):
     return track
 
 
-def short_recency(track, months=2):
+@pytest.fixture
+def short_contract(db):
     """Evidence counts for two months only, so one quarter's upload cannot cover the next."""
-    track.focus_area.evidence_types.update(recency_months=months)
+    framework = build_framework(published=False)
+    EvidenceType.objects.filter(focus_area__framework=framework).update(recency_months=2)
+    framework.publish()
+    framework.save()
+    return make_live_contract(framework=framework)
 
 
 def evidence_in(track, cycle):
@@ -84,8 +90,9 @@ def test_one_cycle_is_not_enough(contract, track):
     assert not track.sustained and track.sustained_since is None
 
 
-def test_a_cycle_without_evidence_breaks_the_run(contract, track):
-    short_recency(track)
+def test_a_cycle_without_evidence_breaks_the_run(short_contract):
+    contract = short_contract
+    track = reached(contract.tracks.order_by("pk").first())
     q1, q2, q3 = cycles(contract, 3)
     evidence_in(track, q1)
     evidence_in(track, q3)
@@ -134,8 +141,9 @@ def test_evidence_still_within_its_recency_window_covers_the_next_cycle(contract
     assert track.sustained
 
 
-def test_a_level_lost_sustainment_when_evidence_lapses(contract, track):
-    short_recency(track)
+def test_a_level_lost_sustainment_when_evidence_lapses(short_contract):
+    contract = short_contract
+    track = reached(contract.tracks.order_by("pk").first())
     q1, q2 = cycles(contract, 2)
     evidence_in(track, q1)
     evidence_in(track, q2)
