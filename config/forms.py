@@ -7,6 +7,7 @@ with `includes/form_fields.html`, which lays out labels, hints, errors and widge
 from __future__ import annotations
 
 from django import forms
+from django.forms.widgets import Input
 
 _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     # (widget type, class, error class) – the first match wins, so subclasses come first.
@@ -17,7 +18,7 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     (forms.SelectMultiple, "govuk-select", "govuk-select--error"),
     (forms.Select, "govuk-select", "govuk-select--error"),
     (forms.FileInput, "govuk-file-upload", "govuk-file-upload--error"),
-    (forms.Input, "govuk-input", "govuk-input--error"),
+    (Input, "govuk-input", "govuk-input--error"),
 ]
 
 
