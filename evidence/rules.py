@@ -219,13 +219,14 @@ class StreamScan:
     )
     _tail: bytes = b""
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes | memoryview) -> None:
         self._hash.update(chunk)
         self.size += len(chunk)
         if len(self.head) < self.head_limit:
             self.head += chunk[: self.head_limit - len(self.head)]
         if not self.utf8_valid:
             return  # not text: nothing more to learn from the rest
+        chunk = bytes(chunk)  # the upload reader passes zero-copy views
         if b"\x00" in chunk:
             self.has_nul = True
             self.utf8_valid = False

@@ -257,3 +257,12 @@ def test_a_truncated_pdf_is_refused(client, party_a, evidence_store):
     response = post_file(client, party_a, "cut.pdf", files.pdf(19)[:-8])
     refused(response, "no end-of-file marker")
     assert_nothing_stored(evidence_store)
+
+
+def test_files_beyond_data_upload_max_number_files_leave_no_temporary_file(
+    client, party_a, evidence_store, settings
+):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 1
+    response = post_file(client, party_a, "a.pdf", files.pdf(20), extra_files=1)
+    refused(response, "one file at a time")
+    assert_nothing_stored(evidence_store)
