@@ -120,3 +120,18 @@ def test_the_sweep_command_quarantines_orphans(party_a, evidence_store, capsys):
     call_command("sweep_evidence_orphans", "--older-than-minutes", "0")
     assert key in capsys.readouterr().out
     assert key not in evidence_store.blobs()
+
+
+def test_the_weekly_task_runs_the_verification(party_a, evidence_store):
+    from evidence.tasks import verify_evidence
+
+    item = make_item(party_a)
+    evidence_store.remove(item.storage_key)
+    assert verify_evidence() == {
+        "checked": 1,
+        "ok": 0,
+        "changed": [],
+        "missing": [item.pk],
+        "flags_raised": 1,
+        "flags_resolved": 0,
+    }
