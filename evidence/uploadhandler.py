@@ -35,7 +35,7 @@ class _Writer(threading.Thread):
     def __init__(self, streamed: StreamedEvidenceFile):
         super().__init__(name="evidence-upload-writer", daemon=True)
         self.streamed = streamed
-        self.chunks: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
+        self.chunks: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
 
     def run(self) -> None:
