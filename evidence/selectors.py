@@ -31,8 +31,10 @@ def _leap(year: int) -> bool:
 
 def applicable_evidence_types(track: Track, up_to_rank: int) -> QuerySet[EvidenceType]:
     """Evidence types of the track's focus area that apply to a claim of `up_to_rank`."""
-    return EvidenceType.objects.filter(focus_area_id=track.focus_area_id).filter(
-        Q(applies_from__isnull=True) | Q(applies_from__rank__lte=up_to_rank)
+    return (
+        EvidenceType.objects.filter(focus_area_id=track.focus_area_id)
+        .filter(Q(applies_from__isnull=True) | Q(applies_from__rank__lte=up_to_rank))
+        .select_related("applies_from")
     )
 
 

@@ -4,6 +4,7 @@ and no temporary file is left (RELIABILITY "Evidence files" 7–12), on local an
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -266,3 +267,36 @@ def test_files_beyond_data_upload_max_number_files_leave_no_temporary_file(
     response = post_file(client, party_a, "a.pdf", files.pdf(20), extra_files=1)
     refused(response, "one file at a time")
     assert_nothing_stored(evidence_store)
+
+
+def test_a_name_that_tries_to_inject_a_second_filename_parameter_is_refused(
+    client, party_a, evidence_store
+):
+    response = post_file(
+        client, party_a, "", files.pdf(22), filename_part='filename="\\";filename=a.html"'
+    )
+    refused(response, ".html files cannot be uploaded")
+    assert_nothing_stored(evidence_store)
+
+
+@pytest.mark.parametrize(
+    ("filename_part", "stored_name"),
+    [
+        ('filename="../../x.pdf"', "x.pdf"),
+        ('filename="CON.pdf"', "_CON.pdf"),
+        (f'filename="{"n" * 300}.pdf"', "n" * 251 + ".pdf"),
+        ("filename*=UTF-8''invoice%E2%80%AEgnp.pdf", "invoicegnp.pdf"),
+        ('filename="\\";filename=a.html;x.pdf"', '";filename=a.html;x.pdf'),
+    ],
+)
+def test_an_awkward_name_is_kept_only_as_sanitised_metadata(
+    client, party_a, evidence_store, filename_part, stored_name
+):
+    from evidence.models import EvidenceItem
+
+    response = post_file(client, party_a, "", files.pdf(23), filename_part=filename_part)
+    assert response.status_code == 302
+    item = EvidenceItem.objects.get()
+    assert item.original_filename == stored_name
+    assert evidence_store.blobs() == [item.storage_key]
+    assert re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{40}", item.storage_key)
