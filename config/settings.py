@@ -150,6 +150,9 @@ if EVIDENCE_STORAGE == "s3":
             "default_acl": None,
             "querystring_auth": True,
             "location": env("EVIDENCE_S3_PREFIX", default="evidence"),
+            # Reading a stored file spools it to disk past this size instead of holding the
+            # whole object in memory (django-storages' default of 0 never spools).
+            "max_memory_size": 2_621_440,
         },
     }
 else:

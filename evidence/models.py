@@ -8,10 +8,33 @@ from django.db import models
 from django.db.models import Q
 
 
+class ImmutableEvidenceError(Exception):
+    """Raised when code tries to rewrite or delete an evidence item (or its stored file)."""
+
+
+#: The only columns that may change once an item exists: its withdrawal (recorded once) and when
+#: its stored file was last verified. Everything else, the file above all, is fixed at upload.
+MUTABLE_FIELDS = frozenset(
+    {"withdrawn_at", "withdrawn_by", "withdrawn_by_id", "withdrawal_reason", "last_verified_at"}
+)
+
+
 class EvidenceItemQuerySet(models.QuerySet):
     def active(self) -> "EvidenceItemQuerySet":
         """Neither withdrawn nor superseded by a newer version."""
         return self.filter(withdrawn_at__isnull=True, superseded_by__isnull=True)
+
+    def update(self, **kwargs):
+        # Bulk updates may only stamp verification times; withdrawal goes through `save()`,
+        # which checks it is recorded once.
+        if set(kwargs) - {"last_verified_at"}:
+            raise ImmutableEvidenceError(
+                "Evidence items cannot be changed in bulk; only last_verified_at may be updated."
+            )
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise ImmutableEvidenceError("Evidence items are never deleted; withdraw them instead.")
 
 
 class EvidenceItem(models.Model):
@@ -57,6 +80,13 @@ class EvidenceItem(models.Model):
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="evidence_period_ordered",
             ),
+            # The same content twice on one track is a duplicate, whichever version it is; a
+            # withdrawn item no longer counts, so a file withdrawn by mistake can be uploaded again.
+            models.UniqueConstraint(
+                fields=["track", "sha256"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="evidence_unique_content_per_track",
+            ),
         ]
         indexes = [models.Index(fields=["track", "sha256"])]
 
@@ -66,6 +96,50 @@ class EvidenceItem(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def is_superseded(self) -> bool:
+        try:
+            return self.superseded_by is not None
+        except EvidenceItem.DoesNotExist:
+            return False
+
+    @property
+    def status_label(self) -> str:
+        if self.is_withdrawn:
+            return "Withdrawn"
+        if self.is_superseded:
+            return "Superseded"
+        return "Current version"
+
+    def save(self, *args, **kwargs):
+        """Refuses any change to an existing item except recording its withdrawal once and
+        stamping its verification time: evidence is immutable."""
+        if self.pk is not None and not self._state.adding:
+            names = [f.attname for f in self._meta.concrete_fields]
+            stored = type(self)._base_manager.filter(pk=self.pk).values(*names).first()
+            if stored is not None:
+                changed = [
+                    name
+                    for name in names
+                    if name not in MUTABLE_FIELDS and getattr(self, name) != stored[name]
+                ]
+                if changed:
+                    raise ImmutableEvidenceError(
+                        f"Evidence item {self.pk} cannot be changed ({', '.join(changed)}); "
+                        "upload a new version that supersedes it instead."
+                    )
+                if stored["withdrawn_at"] is not None and any(
+                    getattr(self, name) != stored[name]
+                    for name in ("withdrawn_at", "withdrawn_by_id", "withdrawal_reason")
+                ):
+                    raise ImmutableEvidenceError(
+                        f"Evidence item {self.pk} is already withdrawn; its withdrawal is final."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEvidenceError("Evidence items are never deleted; withdraw them instead.")
 
 
 class EvidencePack(models.Model):

@@ -31,8 +31,10 @@ def _leap(year: int) -> bool:
 
 def applicable_evidence_types(track: Track, up_to_rank: int) -> QuerySet[EvidenceType]:
     """Evidence types of the track's focus area that apply to a claim of `up_to_rank`."""
-    return EvidenceType.objects.filter(focus_area_id=track.focus_area_id).filter(
-        Q(applies_from__isnull=True) | Q(applies_from__rank__lte=up_to_rank)
+    return (
+        EvidenceType.objects.filter(focus_area_id=track.focus_area_id)
+        .filter(Q(applies_from__isnull=True) | Q(applies_from__rank__lte=up_to_rank))
+        .select_related("applies_from")
     )
 
 
@@ -86,3 +88,48 @@ def evidence_status(track: Track, cycle: ReviewCycle, up_to_rank: int) -> list[E
 def missing_evidence_types(track: Track, cycle: ReviewCycle, up_to_rank: int) -> list[EvidenceType]:
     """The evidence types that still lack a current item: what blocks a claim's submission."""
     return [s.evidence_type for s in evidence_status(track, cycle, up_to_rank) if s.is_missing]
+
+
+# --- Pages ------------------------------------------------------------------------------------
+
+#: Larger than any rank on a framework's scale: "every evidence type of the focus area".
+ALL_LEVELS = 32767
+
+
+def current_cycle(contract, today: dt.date | None = None) -> ReviewCycle | None:
+    """The review cycle open today, else the most recent one that has opened, else None."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    cycles = ReviewCycle.objects.filter(contract=contract, opens_on__lte=today)
+    return (
+        cycles.filter(closes_on__gte=today).order_by("opens_on").first()
+        or cycles.order_by("-opens_on").first()
+    )
+
+
+def track_items(track: Track) -> list[EvidenceItem]:
+    """Every item on a track, every version and withdrawn ones included, in one query."""
+    return list(
+        EvidenceItem.objects.filter(track=track)
+        .select_related("evidence_type", "uploaded_by", "withdrawn_by", "superseded_by")
+        .order_by("evidence_type__order", "-uploaded_at", "-pk")
+    )
+
+
+def version_chain(item: EvidenceItem) -> list[EvidenceItem]:
+    """All versions of an item, newest first, found among its type's items in one query."""
+    siblings = {
+        i.pk: i
+        for i in EvidenceItem.objects.filter(
+            track_id=item.track_id, evidence_type_id=item.evidence_type_id
+        ).select_related("uploaded_by", "withdrawn_by")
+    }
+    newer_of = {i.supersedes_id: i for i in siblings.values() if i.supersedes_id}
+    head = siblings.get(item.pk, item)
+    while head.pk in newer_of:
+        head = newer_of[head.pk]
+    chain = [head]
+    while chain[-1].supersedes_id in siblings:
+        chain.append(siblings[chain[-1].supersedes_id])
+    return chain
