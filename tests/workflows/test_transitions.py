@@ -1,5 +1,6 @@
 """The assessment's transitions through the services: roles, guards and what each one records."""
 
+import copy
 import datetime as dt
 
 import pytest
@@ -11,7 +12,7 @@ from audit.models import AuditEvent
 from contracts.roles import Role
 from matrix.models import EvidenceType, Level
 from monitoring.models import Notification
-from tests.factories import ReviewCycleFactory
+from tests.factories import ReviewCycleFactory, build_framework, make_live_contract
 from tests.workflows.factories import (
     EvidenceItemFactory,
     add_person,
@@ -37,30 +38,34 @@ def transitions_of(assessment):
 
 
 def test_submit_lists_exactly_the_evidence_types_that_lack_a_current_item(party_a):
-    track = party_a.track
-    first, second = track.focus_area.evidence_types.order_by("order")
-    level = Level.objects.filter(framework=track.contract.framework)
-    # The framework is published (locked to save()); add types as if they had been there.
+    framework = build_framework(published=False)
+    area = framework.focus_areas.order_by("order").first()
+    level = Level.objects.filter(framework=framework)
+    first, second = area.evidence_types.order_by("order")
     third, _ = EvidenceType.objects.bulk_create(
         [
             EvidenceType(
-                focus_area=track.focus_area,
+                focus_area=area,
                 order=3,
                 name="Customer satisfaction survey",
                 applies_from=level.get(rank=1),
             ),
             EvidenceType(
-                focus_area=track.focus_area,
-                order=4,
-                name="Only from level 4",
-                applies_from=level.get(rank=4),
+                focus_area=area, order=4, name="Only from level 4", applies_from=level.get(rank=4)
             ),
         ]
     )
+    framework.publish()
+    framework.save()
+    contract = make_live_contract(
+        framework=framework, provider=party_a.provider, authorities=[party_a.authority]
+    )
+    track = contract.tracks.get(focus_area=area)
+    cycle = ReviewCycleFactory(contract=contract)
     item = EvidenceItemFactory(track=track, evidence_type=first)
     a = services.draft_claim(
         track=track,
-        cycle=party_a.cycle,
+        cycle=cycle,
         claimed_rank=1,
         items=[item],
         actor=party_a.users[Role.PROVIDER_LEAD],
@@ -96,10 +101,18 @@ def test_evidence_older_than_its_recency_window_does_not_count(party_a):
 
 
 def test_a_claim_for_a_blank_descriptor_still_needs_its_evidence(party_a):
-    descriptor = party_a.track.focus_area.descriptors.get(level__rank=1)
-    assert descriptor.text  # the factory's framework is published: blank it in the database
-    type(descriptor).objects.filter(pk=descriptor.pk).update(text="")
-    a = draft(party_a, with_evidence=False)
+    framework = build_framework(published=False)
+    area = framework.focus_areas.order_by("order").first()
+    area.descriptors.filter(level__rank=1).update(text="", criteria=[])
+    framework.publish()
+    framework.save()
+    party = copy.copy(party_a)
+    party.contract = make_live_contract(
+        framework=framework, provider=party_a.provider, authorities=[party_a.authority]
+    )
+    party.track = party.contract.tracks.get(focus_area=area)
+    party.cycle = ReviewCycleFactory(contract=party.contract)
+    a = draft(party, with_evidence=False)
     with pytest.raises(ValidationError, match="Upload current evidence"):
         services.submit(assessment=a, actor=party_a.users[Role.PROVIDER_LEAD], attest=True)
     assert a.criteria() == ["Level 1 has no descriptor yet: judge it on the evidence base."]
