@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.selectors import HISTORY_HEADER, history_for, history_rows
 from config.forms import add_service_errors
 from reports.csv import csv_response
 from reports.selectors import level_distribution, track_chart
@@ -197,7 +198,7 @@ def contract_tailor(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _history(contract: Contract):
-    return AuditEvent.objects.filter(contract_id=contract.pk).order_by("-occurred_at", "-id")
+    return history_for(contract).order_by("-occurred_at", "-id")
 
 
 def contract_history(request: HttpRequest, pk: int) -> HttpResponse:
@@ -208,30 +209,13 @@ def contract_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-HISTORY_HEADER = ["When (UTC)", "Who", "What", "About", "From", "To", "Comment", "Request id"]
-
-
-def history_rows(events):
-    for event in events.iterator(chunk_size=500):
-        yield [
-            event.occurred_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-            event.actor_name,
-            event.get_action_display(),
-            event.object_repr,
-            event.from_state,
-            event.to_state,
-            event.comment,
-            event.request_id,
-        ]
-
-
 def contract_history_csv(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_contract_for(request.user, pk)
     access.require(Action.EXPORT)
     return csv_response(
         f"contract-{access.contract.pk}-history.csv",
         HISTORY_HEADER,
-        history_rows(_history(access.contract).order_by("occurred_at", "id")),
+        history_rows(history_for(access.contract)),
     )
 
 
@@ -247,11 +231,24 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
     level_history = AuditEvent.objects.filter(
         object_type="contracts.track", object_id=str(track.pk), action=AuditEvent.Action.TRANSITION
     ).order_by("occurred_at", "id")
+    from evidence.selectors import ALL_LEVELS, current_cycle, evidence_status
+    from workflows.models import Assessment
+
+    cycle = current_cycle(contract)
+    evidence = evidence_status(track, cycle, ALL_LEVELS) if cycle is not None else None
     return render(
         request,
         "contracts/track_detail.html",
         {
             "track": track,
+            "cycle": cycle,
+            "evidence": evidence,
+            "evidence_missing": sum(1 for s in evidence if s.is_missing) if evidence else 0,
+            "claims": Assessment.objects.filter(track=track)
+            .select_related("cycle")
+            .order_by("-created_at")[:20],
+            "can_claim": access.can(Action.DRAFT_CLAIM),
+            "can_open_regression": access.can(Action.REJECT),
             "contract": contract,
             "access": access,
             "levels": [(level, descriptors.get(level.pk)) for level in levels],

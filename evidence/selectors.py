@@ -100,11 +100,14 @@ def current_cycle(contract, today: dt.date | None = None) -> ReviewCycle | None:
     """The review cycle open today, else the most recent one that has opened, else None."""
     from django.utils import timezone
 
+    from contracts.selectors import open_cycle
+
     today = today or timezone.localdate()
-    cycles = ReviewCycle.objects.filter(contract=contract, opens_on__lte=today)
     return (
-        cycles.filter(closes_on__gte=today).order_by("opens_on").first()
-        or cycles.order_by("-opens_on").first()
+        open_cycle(contract, today)
+        or ReviewCycle.objects.filter(contract=contract, opens_on__lte=today)
+        .order_by("-opens_on")
+        .first()
     )
 
 

@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from contracts.access import scoped, visible_contracts
 from contracts.models import Contract, Membership, Target, Track
 from contracts.roles import CLIENT_ROLES, PERMISSIONS, Action
@@ -18,36 +17,6 @@ from evidence.selectors import is_current
 from matrix.models import EvidenceType, LevelDescriptor
 
 from .models import Assessment, BoardDecision, criteria_of
-
-
-def history_for(obj: Model) -> QuerySet[AuditEvent]:
-    """The audit trail of one object (an assessment, a decision…), oldest first.
-
-    For a contract, every event of every object that belongs to it.
-    """
-    if obj._meta.label_lower == "contracts.contract":
-        return AuditEvent.objects.filter(contract_id=obj.pk).order_by("occurred_at", "id")
-    return AuditEvent.objects.filter(
-        object_type=obj._meta.label_lower, object_id=str(obj.pk)
-    ).order_by("occurred_at", "id")
-
-
-HISTORY_HEADER = ["When (UTC)", "Who", "Organisation", "What", "Object", "From", "To", "Comment"]
-
-
-def history_rows(events: QuerySet[AuditEvent]):
-    """Rows for the CSV export of a history; streamed from the database in chunks."""
-    for e in events.iterator(chunk_size=500):
-        yield [
-            e.occurred_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor_name,
-            e.organisation_name,
-            e.get_action_display(),
-            e.object_repr,
-            e.from_state,
-            e.to_state,
-            e.comment,
-        ]
 
 
 def _assessment_qs() -> QuerySet[Assessment]:

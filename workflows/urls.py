@@ -16,11 +16,6 @@ urlpatterns = [
         path(f"<int:pk>/{name.replace('_', '-')}/", views.transition, {"name": name}, name=name)
         for name, _, _ in views.TRANSITIONS
     ],
-    path(
-        "contracts/<int:contract_pk>/history.csv",
-        views.contract_history_csv,
-        name="contract_history_csv",
-    ),
     path("contracts/<int:contract_pk>/board/", views.board_agenda, name="board_agenda"),
     path(
         "contracts/<int:contract_pk>/board/meetings/new/",

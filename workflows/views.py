@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from audit.selectors import HISTORY_HEADER, history_for, history_rows
 from config.http import conflict
 from contracts.access import (
     contract_access,
@@ -126,7 +127,7 @@ def _detail(request, assessment: Assessment, bound: tuple | None = None, status:
         "can_edit": assessment.is_editable and may_author(assessment, user),
         "judgements": [j for j in judgements if j.round == latest_round],
         "earlier_judgements": [j for j in judgements if j.round != latest_round],
-        "history": list(selectors.history_for(assessment)),
+        "history": list(history_for(assessment)),
         "submit_problems": (
             services.submit_problems(assessment) if "submit" in [a["name"] for a in actions] else []
         ),
@@ -359,20 +360,8 @@ def assessment_history_csv(request: HttpRequest, pk: int) -> HttpResponse:
     contract_access(request.user, assessment.track.contract).require(Action.EXPORT)
     return csv_response(
         f"assessment-{assessment.pk}-history.csv",
-        selectors.HISTORY_HEADER,
-        selectors.history_rows(selectors.history_for(assessment)),
-    )
-
-
-def contract_history_csv(request: HttpRequest, contract_pk: int) -> HttpResponse:
-    access = get_contract_for(request.user, contract_pk)
-    if refused := _only(request, "GET"):
-        return refused
-    access.require(Action.EXPORT)
-    return csv_response(
-        f"contract-{access.contract.pk}-history.csv",
-        selectors.HISTORY_HEADER,
-        selectors.history_rows(selectors.history_for(access.contract)),
+        HISTORY_HEADER,
+        history_rows(history_for(assessment)),
     )
 
 
@@ -560,6 +549,6 @@ def decision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "snapshot": decision.facts_snapshot,
             "targets": list(decision.targets.select_related("track__focus_area")),
             "assessments": list(decision.assessments.select_related("track__focus_area")),
-            "history": list(selectors.history_for(decision)),
+            "history": list(history_for(decision)),
         },
     )

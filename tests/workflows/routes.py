@@ -81,9 +81,6 @@ ROUTES = {
         allowed=frozenset({Role.PROVIDER_LEAD}),
         methods=("POST",),
     ),
-    "workflows:contract_history_csv": RouteSpec(
-        kwargs=lambda party: {"contract_pk": party.contract.pk}
-    ),
     "workflows:board_agenda": RouteSpec(kwargs=lambda party: {"contract_pk": party.contract.pk}),
     "workflows:meeting_new": RouteSpec(
         kwargs=lambda party: {"contract_pk": party.contract.pk},

@@ -193,7 +193,7 @@ def test_history_exports_are_formula_safe_csv(party_a):
     client = client_for(party_a.users[Role.AUDITOR])
     for url in (
         reverse("workflows:assessment_history_csv", args=[claim.pk]),
-        reverse("workflows:contract_history_csv", args=[party_a.contract.pk]),
+        reverse("contracts:contract_history_csv", args=[party_a.contract.pk]),
     ):
         response = client.get(url)
         assert response.status_code == 200
