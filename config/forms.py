@@ -17,7 +17,7 @@ _WIDGET_CLASSES: list[tuple[type[forms.Widget], str, str]] = [
     (forms.SelectMultiple, "govuk-select", "govuk-select--error"),
     (forms.Select, "govuk-select", "govuk-select--error"),
     (forms.FileInput, "govuk-file-upload", "govuk-file-upload--error"),
-    (forms.Input, "govuk-input", "govuk-input--error"),
+    (forms.widgets.Input, "govuk-input", "govuk-input--error"),
 ]
 
 
