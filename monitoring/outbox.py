@@ -1,9 +1,9 @@
 """Delivering the notification outbox by email, at most once per row.
 
-A sender *claims* a small batch of pending rows with one conditional UPDATE (on PostgreSQL the
-candidate rows are picked with `FOR UPDATE SKIP LOCKED`, so concurrent senders take different
-rows instead of waiting): the rows move to "being sent" with the sender's token and a lease.
-Only the holder of the token may mark a row sent or failed, so two workers or two beats never
+A sender *claims* a small batch of pending rows with a conditional UPDATE (on PostgreSQL the
+candidate rows are first locked with `FOR UPDATE SKIP LOCKED`, so concurrent senders take
+different rows instead of waiting): the rows move to "being sent" with the sender's token and
+a lease. Only the holder of the token may mark a row sent or failed, so two workers or two beats never
 send the same row. Each row is marked the moment its email has been handed over.
 
 - A transient failure (connection refused, timeout, a 4xx reply) puts the row back with an
@@ -33,7 +33,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -137,10 +137,17 @@ def claim_batch(*, now: dt.datetime, size: int = BATCH_SIZE) -> str | None:
         .order_by("created_at", "id")
     )
     with transaction.atomic():
-        claimed = Notification.objects.filter(
-            pk__in=due.select_for_update(skip_locked=True).values("pk")[:size],
-            status=Status.PENDING,
-        ).update(status=Status.SENDING, claim_token=token, claimed_until=now + lease())
+        if connection.features.has_select_for_update_skip_locked:
+            # Lock the picked rows first (skipping rows another sender holds): a LIMIT inside
+            # an UPDATE's IN (…) may be re-run by the planner and pick more rows than asked.
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+            picked = Q(pk__in=ids)
+        else:
+            # SQLite: one statement, so the write lock is taken before anything is read.
+            picked = Q(pk__in=due.values("pk")[:size])
+        claimed = Notification.objects.filter(picked, status=Status.PENDING).update(
+            status=Status.SENDING, claim_token=token, claimed_until=now + lease()
+        )
     return token if claimed else None
 
 
@@ -215,7 +222,11 @@ def send_pending(*, limit: int = RUN_LIMIT, progress: Callable[[str], None] | No
         token = claim_batch(now=timezone.now(), size=min(BATCH_SIZE, limit - handled))
         if token is None:
             break
-        rows = list(Notification.objects.filter(claim_token=token).select_related("recipient"))
+        rows = list(
+            Notification.objects.filter(claim_token=token)
+            .select_related("recipient")
+            .order_by("created_at", "id")
+        )
         handled += len(rows)
         to_send = _suppress_opted_out(rows, token)
         result["suppressed"] += len(rows) - len(to_send)

@@ -38,12 +38,14 @@ def _append_only_guards_lifted() -> Iterator[None]:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            _settle_deferred_checks(cursor)
             for table in _GUARDED_TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield
         finally:
             with connection.cursor() as cursor:
+                _settle_deferred_checks(cursor)
                 for table in _GUARDED_TABLES:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     elif connection.vendor == "sqlite":
@@ -61,6 +63,12 @@ def _append_only_guards_lifted() -> Iterator[None]:
                         cursor.execute(statement)
     else:  # pragma: no cover - only PostgreSQL and SQLite are supported
         yield
+
+
+def _settle_deferred_checks(cursor) -> None:
+    """Inside a transaction, pending deferred foreign-key checks would block ALTER TABLE."""
+    if connection.in_atomic_block:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _lift_guards_for_next_flush() -> None:
