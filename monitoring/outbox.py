@@ -3,8 +3,8 @@
 A sender *claims* a small batch of pending rows with a conditional UPDATE (on PostgreSQL the
 candidate rows are first locked with `FOR UPDATE SKIP LOCKED`, so concurrent senders take
 different rows instead of waiting): the rows move to "being sent" with the sender's token and
-a lease. Only the holder of the token may mark a row sent or failed, so two workers or two beats never
-send the same row. Each row is marked the moment its email has been handed over.
+a lease. Only the holder of the token may mark a row sent or failed, so two workers or two
+beats never send the same row. Each row is marked the moment its email has been handed over.
 
 - A transient failure (connection refused, timeout, a 4xx reply) puts the row back with an
   exponentially growing, jittered delay before its next attempt; after the last attempt it is

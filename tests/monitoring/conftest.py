@@ -97,8 +97,9 @@ def redis_test_url() -> str:
 
 def use_broker(app, url: str, transport_options: dict | None = None) -> None:
     """Points the Celery app at another broker, dropping pooled connections to the old one."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    from kombu import pools
+
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url
@@ -156,9 +157,18 @@ def celery_worker(committed_db, redis_broker):
 
 def wait_for(condition: Callable[[], object], *, timeout: float = 30, interval: float = 0.1):
     """Polls `condition` until it returns something truthy; fails the test on timeout."""
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while True:
-        value = condition()
+        try:
+            value = condition()
+        except OperationalError as exc:
+            # SQLite's shared in-memory test database answers "table is locked" (instead of
+            # waiting) while a worker thread writes; look again in a moment.
+            if "locked" not in str(exc):
+                raise
+            value = None
         if value:
             return value
         if time.monotonic() > deadline:

@@ -15,9 +15,9 @@ from monitoring import outbox
 from monitoring.models import Notification, NotificationPreference
 from monitoring.services import queue_notification
 from tests.factories import UserFactory
-from tests.services import require_postgres
 from tests.monitoring.backends import FlakyBackend
 from tests.monitoring.factories import NotificationFactory
+from tests.services import require_postgres
 
 Status = Notification.Status
 
