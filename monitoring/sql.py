@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from django.core.exceptions import EmptyResultSet
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models.constants import OnConflict
 from django.utils import timezone
@@ -35,7 +36,10 @@ def insert_from_select(
     is what makes re-runs and concurrent runs harmless.
     """
     connection = connections[queryset.db]
-    select_sql, params = queryset.order_by().query.get_compiler(connection=connection).as_sql()
+    try:
+        select_sql, params = queryset.order_by().query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:  # e.g. built on .none(): nothing to insert
+        return 0
     qn = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in columns]
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
