@@ -52,11 +52,6 @@ def is_critical(code: str) -> bool:
     return kind is not None and kind.critical
 
 
-def label_for(code: str) -> str:
-    kind = _KINDS.get(code)
-    return kind.label if kind is not None else code.replace("_", " ").capitalize()
-
-
 register_notification_kind(
     TARGET_AT_RISK,
     "A target is at risk",
