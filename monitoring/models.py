@@ -70,6 +70,7 @@ class Flag(models.Model):
 class Notification(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         SUPPRESSED = "suppressed", "Not sent (opted out)"
@@ -96,12 +97,23 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Delivery bookkeeping (monitoring.outbox): a failed attempt waits until `next_attempt_at`;
+    # a sender claims rows by writing its `claim_token` and a lease (`claimed_until`), so two
+    # senders never hold the same row and a crashed sender's rows come back when the lease ends.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, null=True, blank=True, editable=False)
+    claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["recipient", "read_at"]),
+            models.Index(
+                fields=["claim_token"],
+                condition=Q(claim_token__isnull=False),
+                name="notification_claimed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,3 +135,23 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} opted out of {self.kind}"
+
+
+class ScheduledJob(models.Model):
+    """One row per background job: serialises overlapping runs and records the last one.
+
+    A run starts by updating its row inside the job's transaction, which holds a row lock on
+    PostgreSQL (and the write lock on SQLite) until it commits: a second beat or a manual run
+    waits, then finds nothing left to change.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
