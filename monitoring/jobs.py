@@ -676,16 +676,6 @@ def send_notifications(*, progress: Progress = None) -> dict:
     return send_pending(progress=progress)
 
 
-def verify_evidence(*, progress: Progress = None) -> dict:
-    """Re-reads every stored evidence file and compares its SHA-256 (the evidence app raises
-    its own flags for a mismatch or a missing file)."""
-    from evidence.services import verify_stored_evidence
-
-    outcome = verify_stored_evidence()
-    _step(progress, "evidence verified")
-    return outcome if isinstance(outcome, dict) else {"result": str(outcome)}
-
-
 __all__ = [
     "evaluate_targets",
     "flag_stale_evidence",
@@ -693,5 +683,4 @@ __all__ = [
     "send_notifications",
     "send_review_reminders",
     "stale_tracks",
-    "verify_evidence",
 ]

@@ -39,8 +39,13 @@ BEAT_SCHEDULE = {
         "options": {"expires": DAILY_EXPIRES},
     },
     "verify-evidence": {
-        "task": "monitoring.verify_evidence",
+        "task": "evidence.verify_stored_evidence",
         "schedule": crontab(hour=3, minute=0, day_of_week="sunday"),
+        "options": {"expires": DAILY_EXPIRES},
+    },
+    "sweep-evidence-orphans": {
+        "task": "evidence.sweep_orphan_blobs",
+        "schedule": crontab(hour=3, minute=30),
         "options": {"expires": DAILY_EXPIRES},
     },
 }

@@ -48,11 +48,6 @@ def stale_evidence() -> dict:
     return jobs.flag_stale_evidence()
 
 
-@shared_task(name="monitoring.verify_evidence", **_RETRYING)
-def verify_evidence() -> dict:
-    return jobs.verify_evidence()
-
-
 @shared_task(
     name="monitoring.send_notifications",
     # A run handles at most outbox.RUN_LIMIT rows; stop it well before a row's lease runs out.

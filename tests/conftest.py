@@ -10,6 +10,12 @@ append_only.install()
 
 
 @pytest.fixture
+def committed_db(transactional_db):
+    """Real commits, visible to other threads' and processes' connections (workers, racing
+    reviewers). The database is emptied after the test; see tests/append_only.py."""
+
+
+@pytest.fixture
 def party_a(db):
     return Party("Alpha")
 

@@ -4,6 +4,8 @@ App-specific factories live beside their tests.
 """
 
 import datetime as dt
+import hashlib
+import uuid
 
 import factory
 from django.contrib.auth import get_user_model
@@ -18,6 +20,7 @@ from contracts.models import (
     Track,
 )
 from contracts.roles import Role
+from evidence.models import EvidenceItem
 from matrix.models import Category, EvidenceType, FocusArea, Framework, Level, LevelDescriptor
 
 PASSWORD = "correct-horse-battery-staple"
@@ -165,6 +168,26 @@ class TargetFactory(factory.django.DjangoModelFactory):
                 requires_sustained=obj.requires_sustained,
                 reason="Initial target",
             )
+
+
+class EvidenceItemFactory(factory.django.DjangoModelFactory):
+    """An evidence row as the upload service leaves it (unique SHA-256), with no stored file:
+    for tests of what evidence means, not of storing it (tests/evidence does that)."""
+
+    class Meta:
+        model = EvidenceItem
+
+    track = None
+    evidence_type = factory.LazyAttribute(lambda o: o.track.focus_area.evidence_types.first())
+    period_start = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=60))
+    period_end = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
+    description = "Quarterly report"
+    storage_key = factory.LazyFunction(lambda: f"test/{uuid.uuid4().hex}")
+    original_filename = factory.Sequence(lambda n: f"report-{n}.pdf")
+    size_bytes = 1024
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.storage_key.encode()).hexdigest())
+    content_type = "application/pdf"
+    uploaded_by = factory.SubFactory(UserFactory)
 
 
 def make_live_contract(**kwargs) -> Contract:

@@ -84,7 +84,7 @@ def test_the_track_page_runs_a_fixed_number_of_queries(
     client = Client()
     client.force_login(party_a.users[Role.PROVIDER_CONTRIBUTOR])
     url = reverse("evidence:track", kwargs={"track_pk": party_a.track.pk})
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
 
 
@@ -102,7 +102,7 @@ def test_the_item_page_runs_a_fixed_number_of_queries(
             period_end=item.period_end,
         )
     client = provider_client(party_a)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("evidence:item", kwargs={"pk": item.pk}))
     assert len(response.context["versions"]) == versions
 

@@ -191,9 +191,10 @@ def _framework_of_size(focus_areas: int, levels: int):
     ).framework
 
 
-# Sign-in (session, user), refreshing the session on every request (3), and the page's own.
-PAGE_QUERIES = 10
-LIST_QUERIES = 8
+# Sign-in (session, user), refreshing the session on every request (3), the navigation's unread
+# notification count (1), and the page's own.
+PAGE_QUERIES = 11
+LIST_QUERIES = 9
 
 
 def test_page_uses_a_fixed_number_of_queries(reader, django_assert_max_num_queries):

@@ -7,86 +7,15 @@ committed, so they use `committed_db` (a transactional test database). Redis tes
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 import time
 from collections.abc import Callable, Iterator
 from urllib.parse import urlparse, urlunparse
 
 import pytest
-from django.db import connection
-from django.test import TransactionTestCase
 
 from tests.services import require_redis
 
 REDIS_TEST_DB = 4
-
-_GUARDED_TABLES = ("audit_auditevent", "django_fsm_log_statelog")
-_SQLITE_GUARD_MIGRATIONS = (
-    "audit.migrations.0002_append_only_trigger",
-    "audit.migrations.0003_statelog_append_only",
-)
-
-
-@contextlib.contextmanager
-def _append_only_guards_lifted() -> Iterator[None]:
-    """Lets Django's between-tests flush empty the append-only tables, then restores the guards.
-
-    The audit trail and transition log refuse UPDATE, DELETE and TRUNCATE in the database; the
-    flush that resets a transactional test database uses TRUNCATE (PostgreSQL) or DELETE
-    (SQLite). Only that flush runs with the guards lifted.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            _settle_deferred_checks(cursor)
-            for table in _GUARDED_TABLES:
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                _settle_deferred_checks(cursor)
-                for table in _GUARDED_TABLES:
-                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    elif connection.vendor == "sqlite":
-        modules = [importlib.import_module(name) for name in _SQLITE_GUARD_MIGRATIONS]
-        with connection.cursor() as cursor:
-            for module in modules:
-                for statement in module.SQLITE_REVERSE:
-                    cursor.execute(statement)
-        try:
-            yield
-        finally:
-            with connection.cursor() as cursor:
-                for module in modules:
-                    for statement in module.SQLITE_FORWARD:
-                        cursor.execute(statement)
-    else:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        yield
-
-
-def _settle_deferred_checks(cursor) -> None:
-    """Inside a transaction, pending deferred foreign-key checks would block ALTER TABLE."""
-    if connection.in_atomic_block:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-
-
-def _lift_guards_for_next_flush() -> None:
-    original = TransactionTestCase._fixture_teardown
-
-    def fixture_teardown(self):
-        TransactionTestCase._fixture_teardown = original
-        with _append_only_guards_lifted():
-            original(self)
-
-    TransactionTestCase._fixture_teardown = fixture_teardown
-
-
-@pytest.fixture
-def committed_db(transactional_db):
-    """A database whose writes are committed, so worker threads and processes see them."""
-    yield
-    _lift_guards_for_next_flush()
 
 
 def redis_test_url() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import factory
 from django.utils import timezone
@@ -11,10 +10,8 @@ from django.utils import timezone
 from contracts.models import ReviewCycle, Target, Track
 from evidence.models import EvidenceItem
 from monitoring.models import Flag, Notification
-from tests.factories import ReviewCycleFactory, UserFactory
+from tests.factories import EvidenceItemFactory, ReviewCycleFactory, UserFactory
 from workflows.models import Assessment
-
-_keys = itertools.count(1)
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):
@@ -67,17 +64,11 @@ def cycle_covering(contract, day: dt.date, *, closes_on: dt.date | None = None) 
 
 
 def evidence(track: Track, evidence_type, *, period_end: dt.date, uploader=None) -> EvidenceItem:
-    n = next(_keys)
-    return EvidenceItem.objects.create(
+    return EvidenceItemFactory(
         track=track,
         evidence_type=evidence_type,
         period_start=period_end - dt.timedelta(days=90),
         period_end=period_end,
-        storage_key=f"test/{n}",
-        original_filename=f"evidence-{n}.pdf",
-        size_bytes=10,
-        sha256="0" * 64,
-        content_type="application/pdf",
         uploaded_by=uploader or UserFactory(),
     )
 

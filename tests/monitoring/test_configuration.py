@@ -30,9 +30,10 @@ def test_each_job_has_its_schedule():
     assert schedules["monitoring.evaluate_targets"] == crontab(hour=2, minute=0)
     assert schedules["monitoring.review_reminders"] == crontab(hour=7, minute=0)
     assert schedules["monitoring.stale_evidence"] == crontab(hour=2, minute=30)
-    assert schedules["monitoring.verify_evidence"] == crontab(
+    assert schedules["evidence.verify_stored_evidence"] == crontab(
         hour=3, minute=0, day_of_week="sunday"
     )
+    assert schedules["evidence.sweep_orphan_blobs"] == crontab(hour=3, minute=30)
 
 
 def test_the_schedule_runs_on_local_time():

@@ -4,10 +4,10 @@ window is flagged (and its provider leads told once); fresh evidence resolves th
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from contracts.models import Membership
 from contracts.roles import Role
+from evidence.services import withdraw
 from matrix.models import EvidenceType
 from monitoring import jobs
 from monitoring.models import Flag, Notification
@@ -21,14 +21,42 @@ def days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
 
 
+def _at_level_two_with_current_evidence(track):
+    track = reach_level(track, 2)
+    for evidence_type in EvidenceType.objects.filter(focus_area=track.focus_area):
+        evidence(track, evidence_type, period_end=days(-30))
+    return track
+
+
 @pytest.fixture
 def track(party_a):
     """A track at level 2 (reached through a confirmed claim) with current evidence of both
     types of its focus area (each with a 12-month recency window)."""
-    track = reach_level(party_a.track, 2)
-    for evidence_type in EvidenceType.objects.filter(focus_area=track.focus_area):
-        evidence(track, evidence_type, period_end=days(-30))
-    return track
+    return _at_level_two_with_current_evidence(party_a.track)
+
+
+def track_where_first_type(party, **changes):
+    """Like `track`, on a framework whose first evidence type has `changes` (made before the
+    framework is published, as tailoring would)."""
+    framework = build_framework(published=False)
+    first = EvidenceType.objects.filter(focus_area__framework=framework).order_by("pk")[0]
+    for name, value in changes.items():
+        setattr(first, name, value(framework) if callable(value) else value)
+    first.save()
+    framework.publish()
+    framework.save()
+    contract = make_live_contract(
+        framework=framework, provider=party.provider, authorities=[party.authority]
+    )
+    return _at_level_two_with_current_evidence(contract.tracks.get(focus_area=first.focus_area))
+
+
+def withdraw_all(track, evidence_type):
+    lead = Membership.objects.filter(
+        organisation=track.contract.provider, role=Role.PROVIDER_LEAD
+    ).first()
+    for item in track.evidence_items.filter(evidence_type=evidence_type, withdrawn_at=None):
+        withdraw(actor=lead.user, item=item, reason="Superseded by the annual report")
 
 
 def stale_flags(track):
@@ -37,8 +65,10 @@ def stale_flags(track):
 
 def age_out(track, evidence_type=None):
     """Withdraws the current item of one type and leaves only an item older than 12 months."""
-    evidence_type = evidence_type or EvidenceType.objects.filter(focus_area=track.focus_area)[0]
-    track.evidence_items.filter(evidence_type=evidence_type).update(withdrawn_at=timezone.now())
+    evidence_type = (
+        evidence_type or EvidenceType.objects.filter(focus_area=track.focus_area).order_by("pk")[0]
+    )
+    withdraw_all(track, evidence_type)
     evidence(track, evidence_type, period_end=days(-400))
     return evidence_type
 
@@ -62,24 +92,25 @@ def test_evidence_ages_out_with_the_passing_of_time(track):
     assert stale_flags(track).count() == 1
 
 
-def test_a_longer_recency_window_keeps_older_evidence_current(track):
-    evidence_type = age_out(track)
-    EvidenceType.objects.filter(pk=evidence_type.pk).update(recency_months=24)
+def test_a_longer_recency_window_keeps_older_evidence_current(party_a):
+    track = track_where_first_type(party_a, recency_months=24)
+    age_out(track)
     jobs.flag_stale_evidence(today=TODAY)
     assert not stale_flags(track).exists()
 
 
-def test_a_type_that_applies_only_above_the_current_level_is_not_needed(track):
-    evidence_type = age_out(track)
-    level_4 = track.contract.framework.levels.get(rank=4)
-    EvidenceType.objects.filter(pk=evidence_type.pk).update(applies_from=level_4)
+def test_a_type_that_applies_only_above_the_current_level_is_not_needed(party_a):
+    track = track_where_first_type(
+        party_a, applies_from=lambda framework: framework.levels.get(rank=4)
+    )
+    age_out(track)
     jobs.flag_stale_evidence(today=TODAY)
     assert not stale_flags(track).exists()
 
 
 def test_a_withdrawn_recent_item_does_not_count(track):
-    evidence_type = EvidenceType.objects.filter(focus_area=track.focus_area)[0]
-    track.evidence_items.filter(evidence_type=evidence_type).update(withdrawn_at=timezone.now())
+    evidence_type = EvidenceType.objects.filter(focus_area=track.focus_area).order_by("pk")[0]
+    withdraw_all(track, evidence_type)
     jobs.flag_stale_evidence(today=TODAY)
     assert stale_flags(track).count() == 1
 

@@ -4,36 +4,13 @@ extra roles, and claims walked to a given state through the real services."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import uuid
-
-import factory
 
 from contracts.models import Membership
 from contracts.roles import Role
 from evidence.models import EvidenceItem
-from tests.factories import UserFactory
+from tests.factories import EvidenceItemFactory, UserFactory
 from workflows import services
 from workflows.models import Assessment
-
-
-class EvidenceItemFactory(factory.django.DjangoModelFactory):
-    """An evidence row as the upload service would leave it; no stored file is needed here."""
-
-    class Meta:
-        model = EvidenceItem
-
-    track = None
-    evidence_type = factory.LazyAttribute(lambda o: o.track.focus_area.evidence_types.first())
-    period_start = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=60))
-    period_end = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=10))
-    description = "Quarterly report"
-    storage_key = factory.LazyFunction(lambda: f"test/{uuid.uuid4().hex}")
-    original_filename = factory.Sequence(lambda n: f"report-{n}.pdf")
-    size_bytes = 1024
-    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.storage_key.encode()).hexdigest())
-    content_type = "application/pdf"
-    uploaded_by = factory.SubFactory(UserFactory)
 
 
 def evidence_for(track, *, cycle=None, up_to_rank: int = 5, **kwargs) -> list[EvidenceItem]:

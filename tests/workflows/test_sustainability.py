@@ -8,8 +8,12 @@ from django.utils import timezone
 
 from contracts.models import Track
 from matrix.models import EvidenceType
-from tests.factories import ReviewCycleFactory, build_framework, make_live_contract
-from tests.workflows.factories import EvidenceItemFactory
+from tests.factories import (
+    EvidenceItemFactory,
+    ReviewCycleFactory,
+    build_framework,
+    make_live_contract,
+)
 from workflows.sustainability import refresh_sustainability
 
 pytestmark = pytest.mark.django_db

@@ -1,11 +1,11 @@
-"""The committed-data fixture lifts the audit tables' guards only for the flush between tests."""
+"""Between transactional tests the flush lifts the audit tables' guards, and only then."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEvent
 from audit.services import record
-from tests.monitoring.conftest import _append_only_guards_lifted
+from tests.append_only import guards_lifted
 
 
 def _raw_delete_events() -> None:
@@ -15,7 +15,7 @@ def _raw_delete_events() -> None:
 
 def test_the_guards_are_lifted_inside_and_back_after(db):
     record(actor=None, action=AuditEvent.Action.CREATE, comment="one")
-    with _append_only_guards_lifted():
+    with guards_lifted():
         _raw_delete_events()
     assert not AuditEvent.objects.exists()
     record(actor=None, action=AuditEvent.Action.CREATE, comment="two")
