@@ -162,15 +162,17 @@ def distribution_chart(
     bar_height, gap = 28, 14
     height = TOP + len(rows) * (bar_height + gap) + 60
     parts: list[str] = []
-    usable = WIDTH - LEFT - RIGHT
+    # Room on the left for the longest cycle name (about 7 px a character at 12 px).
+    left = max(LEFT, 16 + 7 * max((len(name) for name, _ in rows), default=0))
+    usable = WIDTH - left - RIGHT
     for index, (name, counts) in enumerate(rows):
         y = TOP + index * (bar_height + gap)
         total = sum(counts.values()) or 1
-        x = float(LEFT)
+        x = float(left)
         parts.append(
             format_html(
                 '<text class="app-chart__axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                LEFT - 8,
+                left - 8,
                 f"{y + bar_height / 2 + 4:.1f}",
                 name,
             )
@@ -206,7 +208,7 @@ def distribution_chart(
             x += width
     legend_y = TOP + len(rows) * (bar_height + gap) + 20
     for position, level in enumerate(levels):
-        lx = LEFT + position * 100
+        lx = 20 + position * 110
         parts.append(
             format_html(
                 '<rect class="app-chart__bar app-chart__bar--{}" x="{}" y="{}" width="14" '

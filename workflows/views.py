@@ -204,10 +204,20 @@ def claim_new(request: HttpRequest, track_pk: int) -> HttpResponse:
                 request, "Draft claim saved. Check the evidence checklist, then submit."
             )
             return redirect("workflows:assessment_detail", pk=assessment.pk)
+    from evidence.selectors import ALL_LEVELS, current_cycle, evidence_status
+
+    cycle = current_cycle(track.contract)
     return TemplateResponse(
         request,
         "workflows/claim_form.html",
-        {"form": form, "track": track, "contract": track.contract, "regression": False},
+        {
+            "form": form,
+            "track": track,
+            "contract": track.contract,
+            "regression": False,
+            "cycle": cycle,
+            "evidence": evidence_status(track, cycle, ALL_LEVELS) if cycle else None,
+        },
     )
 
 
