@@ -83,6 +83,32 @@ def page(browser, live_server, request):
     context.close()
 
 
+@pytest.fixture
+def signed_in(browser, live_server, request):
+    """Opens a browser context per person (`signed_in(user)` gives a signed-in page), and saves a
+    screenshot of every one of them if the test fails."""
+    pages = []
+
+    def open_page(user):
+        from tests.factories import PASSWORD
+
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        sign_in(page, user.username, PASSWORD)
+        pages.append((user.username, page))
+        return page
+
+    yield open_page
+    report = getattr(request.node, "report_call", None)
+    for username, page in pages:
+        if report is not None and report.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = request.node.nodeid.replace("/", "_").replace("::", "__")
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{username}.png"), full_page=True)
+        page.context.close()
+
+
 def sign_in(page, username: str, password: str) -> None:
     from tests.factories import PASSWORD
 
