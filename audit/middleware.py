@@ -28,3 +28,34 @@ class RequestIdMiddleware:
             client_ip_var.reset(ip_token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class AccessDeniedAuditMiddleware:
+    """Records every refusal a view raises for a signed-in person (not found: outside their
+    contracts or absent; refused: their role does not allow it) in the audit trail."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        from .models import AuditEvent
+        from .services import record
+
+        if not isinstance(exception, Http404 | PermissionDenied):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        outcome = "not found" if isinstance(exception, Http404) else "refused"
+        record(
+            actor=user,
+            action=AuditEvent.Action.ACCESS_DENIED,
+            comment=f"{request.method} {request.path[:200]}: {outcome}",
+        )
+        return None

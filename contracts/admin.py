@@ -35,6 +35,20 @@ class ContractScopedAdmin(admin.ModelAdmin):
         return scoped(request.user, qs, self.contract_path)
 
 
+class ReadOnlyScopedAdmin(ContractScopedAdmin):
+    """Rows that change only through the product's own services (evidence, claims, decisions,
+    flags): viewable here, never added, edited or deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1

@@ -7,6 +7,8 @@ their last error and can be queued again once the cause (an address, the mail se
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 
+from contracts.admin import ContractScopedAdmin, ReadOnlyScopedAdmin
+
 from .models import Flag, Notification, NotificationPreference, ScheduledJob
 
 
@@ -22,7 +24,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Flag)
-class FlagAdmin(ReadOnlyAdmin):
+class FlagAdmin(ReadOnlyScopedAdmin):
     list_display = ("kind", "severity", "contract", "subject_key", "raised_at", "resolved_at")
     list_filter = ("kind", "severity", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("subject_key", "detail", "contract__reference")
@@ -31,7 +33,7 @@ class FlagAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ReadOnlyAdmin, ContractScopedAdmin):
     list_display = (
         "subject",
         "recipient",

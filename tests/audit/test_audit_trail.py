@@ -81,3 +81,23 @@ def test_transactional_tests_still_meet_the_guards_until_the_flush():
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM audit_auditevent")
     assert AuditEvent.objects.get(pk=event.pk).comment == "committed"
+
+
+def test_an_outsiders_request_is_recorded_as_an_access_denial(client, party_a, party_b):
+    outsider = party_b.users["provider_lead"]
+    client.force_login(outsider)
+    response = client.post(f"/contracts/{party_a.contract.pk}/terminate/", {"reason": "x"})
+    assert response.status_code == 404
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCESS_DENIED)
+    assert event.actor == outsider
+    assert event.comment == f"POST /contracts/{party_a.contract.pk}/terminate/: not found"
+    assert event.request_id
+
+
+def test_a_refused_role_is_recorded_as_an_access_denial(client, party_a):
+    officer = party_a.users["client_officer"]
+    client.force_login(officer)
+    response = client.get(f"/contracts/{party_a.contract.pk}/terminate/")
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(action=AuditEvent.Action.ACCESS_DENIED)
+    assert (event.actor, event.comment.endswith(": refused")) == (officer, True)
