@@ -19,7 +19,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.selectors import HISTORY_HEADER, history_for, history_rows
 from config.forms import add_service_errors
-from reports.csv import csv_response
+from reports.csv import csv_response, wants_csv
 from reports.selectors import level_distribution, track_chart
 
 from . import selectors, services
@@ -47,6 +47,26 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         state = ""
     search = request.GET.get("q", "").strip()[:100]
     contracts = selectors.portfolio(request.user, state=state, search=search)
+    if wants_csv(request):
+        return csv_response(
+            "contracts.csv",
+            ["Reference", "Title", "Authorities", "Provider", "Status", "Starts", "Ends"]
+            + ["Focus areas", "At or above target"],
+            (
+                [
+                    c.reference,
+                    c.title,
+                    "; ".join(a.name for a in c.authorities.all()),
+                    c.provider.name,
+                    c.get_state_display(),
+                    c.start_date.isoformat(),
+                    c.end_date.isoformat(),
+                    c.track_count,
+                    c.at_target_count,
+                ]
+                for c in contracts
+            ),
+        )
     can_create = Membership.objects.filter(user=request.user, role=Role.CLIENT_LEAD).exists()
     return render(
         request,
@@ -227,6 +247,26 @@ def track_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     levels = list(contract.framework.levels.order_by("rank"))
     targets = list(selectors.track_targets(track))
+    if wants_csv(request):
+        return csv_response(
+            f"track-{track.pk}-targets.csv",
+            ["Target", "Status", "Set by", "Revised", "Level", "Due", "Sustained", "By", "Reason"],
+            (
+                [
+                    str(t),
+                    t.get_status_display(),
+                    t.get_source_display(),
+                    r.revised_at.date(),
+                    r.level_rank,
+                    r.due_date,
+                    "yes" if r.requires_sustained else "no",
+                    r.revised_by.get_username() if r.revised_by else "",
+                    r.reason,
+                ]
+                for t in targets
+                for r in t.revisions.all()
+            ),
+        )
     headline = next((t for t in targets if t.is_open), targets[-1] if targets else None)
     level_history = AuditEvent.objects.filter(
         object_type="contracts.track", object_id=str(track.pk), action=AuditEvent.Action.TRANSITION
@@ -308,6 +348,15 @@ def target_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 def cycle_list(request: HttpRequest, pk: int) -> HttpResponse:
     access = get_contract_for(request.user, pk)
+    if wants_csv(request):
+        return csv_response(
+            f"contract-{pk}-review-cycles.csv",
+            ["Cycle", "Opens", "Evidence deadline", "Closes", "Claims"],
+            (
+                [c.name, c.opens_on, c.evidence_deadline, c.closes_on, c.claim_count]
+                for c in selectors.cycles_with_counts(access.contract)
+            ),
+        )
     return render(
         request,
         "contracts/cycle_list.html",
@@ -402,6 +451,15 @@ def plan_detail(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied("Your role on this contract does not allow this.")
     commitments = plan.commitments.prefetch_related("tracks__focus_area")
+    if wants_csv(request):
+        return csv_response(
+            f"annual-plan-{plan.pk}-commitments.csv",
+            ["Commitment", "Focus areas", "Due"],
+            (
+                [c.text, "; ".join(t.focus_area.name for t in c.tracks.all()), c.due_date or ""]
+                for c in commitments
+            ),
+        )
     return render(
         request,
         "contracts/plan_detail.html",

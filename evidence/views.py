@@ -11,6 +11,7 @@ pattern Django documents for per-view upload handlers.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tempfile
 import unicodedata
@@ -39,6 +40,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from contracts.access import contract_access, get_scoped_or_404, get_track_for
 from contracts.roles import Action
+from reports.csv import csv_response, wants_csv
 
 from . import services
 from .forms import EvidenceUploadForm, SupersedeForm, WithdrawForm
@@ -80,6 +82,27 @@ def track_evidence(request: HttpRequest, track_pk: int) -> HttpResponse:
     access.require(Action.VIEW)
     if refused := _allowed(request, "GET"):
         return refused
+    if wants_csv(request):
+        return csv_response(
+            f"track-{track.pk}-evidence.csv",
+            ["File", "Evidence type", "Period from", "Period to", "Uploaded", "By", "Bytes"]
+            + ["SHA-256", "Withdrawn", "Withdrawal reason"],
+            (
+                [
+                    item.original_filename,
+                    item.evidence_type.name,
+                    item.period_start,
+                    item.period_end,
+                    item.uploaded_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                    item.uploaded_by.get_username(),
+                    item.size_bytes,
+                    item.sha256,
+                    item.withdrawn_at.date() if item.withdrawn_at else "",
+                    item.withdrawal_reason,
+                ]
+                for item in track_items(track)
+            ),
+        )
     cycle = current_cycle(track.contract)
     statuses = evidence_status(track, cycle, ALL_LEVELS) if cycle is not None else None
     can_upload = access.can(Action.UPLOAD_EVIDENCE)

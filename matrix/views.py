@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from audit.models import AuditEvent
 from audit.services import record
+from reports.csv import csv_response, wants_csv
 
 from . import selectors
 from .exporter import CONTENT_TYPES, export
@@ -22,6 +23,23 @@ from .exporter import CONTENT_TYPES, export
 @require_GET
 def framework_list(request: HttpRequest) -> HttpResponse:
     frameworks = selectors.framework_list(request.user)
+    if wants_csv(request):
+        return csv_response(
+            "frameworks.csv",
+            ["Name", "Version", "Status", "Categories", "Focus areas", "Levels", "Published"],
+            (
+                [
+                    f.name,
+                    f.version,
+                    f.get_status_display(),
+                    getattr(f, "category_count", ""),
+                    getattr(f, "focus_area_count", ""),
+                    getattr(f, "level_count", ""),
+                    f.published_at.date() if f.published_at else "",
+                ]
+                for f in frameworks
+            ),
+        )
     return render(
         request,
         "matrix/framework_list.html",

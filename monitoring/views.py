@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from contracts.access import get_contract_for
 from contracts.roles import Action
-from reports.csv import csv_response
+from reports.csv import csv_response, wants_csv
 
 from . import selectors, services
 from .forms import EmailPreferencesForm
@@ -32,6 +32,21 @@ def _page(request: HttpRequest, queryset, size: int = PAGE_SIZE):
 
 @require_http_methods(["GET"])
 def notification_list(request: HttpRequest) -> HttpResponse:
+    if wants_csv(request):
+        return csv_response(
+            "notifications.csv",
+            ["Created", "Subject", "Kind", "Status", "Read"],
+            (
+                [
+                    n.created_at.date(),
+                    n.subject,
+                    n.kind,
+                    n.get_status_display(),
+                    n.read_at.date() if n.read_at else "",
+                ]
+                for n in selectors.notifications_for(request.user)
+            ),
+        )
     page = _page(request, selectors.notifications_for(request.user))
     return render(
         request,

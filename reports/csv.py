@@ -40,3 +40,8 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def wants_csv(request) -> bool:
+    """A table page was asked for as CSV (`?format=csv`): the same rows, the same access rule."""
+    return request.GET.get("format") == "csv"

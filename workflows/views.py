@@ -21,7 +21,7 @@ from contracts.access import (
 )
 from contracts.roles import Action
 from evidence import packs
-from reports.csv import csv_response
+from reports.csv import csv_response, wants_csv
 
 from . import selectors, services
 from .forms import (
@@ -151,6 +151,23 @@ def claim_list(request: HttpRequest) -> HttpResponse:
         return refused
     from contracts.models import Track
 
+    if wants_csv(request):
+        return csv_response(
+            "claims.csv",
+            ["Contract", "Focus area", "Kind", "Level claimed", "Cycle", "State", "Submitted"],
+            (
+                [
+                    a.track.contract.reference,
+                    a.track.focus_area.name,
+                    a.get_kind_display(),
+                    a.claimed_rank,
+                    a.cycle.name,
+                    a.get_state_display(),
+                    a.submitted_at.date() if a.submitted_at else "",
+                ]
+                for a in selectors.claims_for(request.user)
+            ),
+        )
     draftable = (
         Track.objects.filter(
             contract__in=selectors.contracts_where(request.user, Action.DRAFT_CLAIM),
@@ -380,6 +397,22 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     if refused := _only(request, "GET"):
         return refused
     queue = list(selectors.review_queue(request.user))
+    if wants_csv(request):
+        return csv_response(
+            "review-queue.csv",
+            ["Contract", "Focus area", "Level claimed", "State", "Submitted", "Submitted by"],
+            (
+                [
+                    a.track.contract.reference,
+                    a.track.focus_area.name,
+                    a.claimed_rank,
+                    a.get_state_display(),
+                    a.submitted_at.date() if a.submitted_at else "",
+                    a.submitted_by.get_username() if a.submitted_by else "",
+                ]
+                for a in queue
+            ),
+        )
     checklists = selectors.checklists(queue)
     return TemplateResponse(
         request,
@@ -532,6 +565,23 @@ def decision_ledger(request: HttpRequest, contract_pk: int) -> HttpResponse:
     access = get_contract_for(request.user, contract_pk)
     if refused := _only(request, "GET"):
         return refused
+    if wants_csv(request):
+        return csv_response(
+            f"contract-{access.contract.pk}-decisions.csv",
+            ["Recorded", "Meeting", "Decision", "Clause", "Rationale", "By", "Superseded"],
+            (
+                [
+                    d.recorded_at.date(),
+                    d.meeting.held_on if d.meeting else "",
+                    d.get_kind_display(),
+                    d.clause,
+                    d.rationale,
+                    d.recorded_by.get_username(),
+                    "yes" if d.is_superseded else "no",
+                ]
+                for d in selectors.ledger(access.contract)
+            ),
+        )
     return TemplateResponse(
         request,
         "workflows/decision_ledger.html",
