@@ -87,6 +87,7 @@ def dev_env() -> dict:
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("SITE_URL", f"http://{HOST}:{PORT}")  # links in the emails the worker prints
     return env
 
 
