@@ -27,6 +27,8 @@ SQLITE_GUARD_MIGRATIONS = (
 def guards_lifted() -> Iterator[None]:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Deferred foreign-key checks queued in this transaction would block ALTER TABLE.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in GUARDED_TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
