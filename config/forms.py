@@ -68,3 +68,18 @@ def add_service_errors(form: forms.BaseForm, exc) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+def submitted(request, form: forms.BaseForm, action):
+    """Runs `action(cleaned_data)` for a valid POSTed form and returns its result; on a GET, an
+    invalid form or a service's ValidationError (shown on the form) returns None, so the view
+    renders the form again."""
+    from django.core.exceptions import ValidationError
+
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import HISTORY_HEADER, history_for, history_rows
-from config.forms import add_service_errors
+from config.forms import add_service_errors, submitted
 from reports.csv import csv_response, wants_csv
 from reports.selectors import level_distribution, track_chart
 
@@ -85,14 +85,13 @@ def contract_create(request: HttpRequest) -> HttpResponse:
     if not Membership.objects.filter(user=request.user, role=Role.CLIENT_LEAD).exists():
         raise PermissionDenied("Only a client lead of an Authority can add a contract.")
     form = ContractForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.create_contract(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{contract.reference} was added. It is mobilising.")
-            return redirect("contracts:contract_detail", pk=contract.pk)
+    if (
+        contract := submitted(
+            request, form, lambda data: services.create_contract(actor=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, f"{contract.reference} was added. It is mobilising.")
+        return redirect("contracts:contract_detail", pk=contract.pk)
     return render(request, "contracts/contract_form.html", {"form": form, "contract": None})
 
 
@@ -124,14 +123,15 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
     mobilising = contract.state == Contract.State.MOBILISING
     form_class = ContractForm if mobilising else LiveContractForm
     form = form_class(request.POST or None, instance=contract)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_contract(contract=contract, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The contract's details were saved.")
-            return redirect("contracts:contract_detail", pk=contract.pk)
+    if (
+        submitted(
+            request,
+            form,
+            lambda data: services.update_contract(contract=contract, actor=request.user, **data),
+        )
+    ) is not None:
+        messages.success(request, "The contract's details were saved.")
+        return redirect("contracts:contract_detail", pk=contract.pk)
     return render(request, "contracts/contract_form.html", {"form": form, "contract": contract})
 
 
@@ -170,16 +170,17 @@ def contract_terminate(request: HttpRequest, pk: int) -> HttpResponse:
     access.require(Action.MANAGE_CONTRACT)
     contract = access.contract
     form = TerminateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.terminate(
+    if (
+        submitted(
+            request,
+            form,
+            lambda data: services.terminate(
                 contract=contract, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"{contract.reference} was terminated.")
-            return redirect("contracts:contract_detail", pk=contract.pk)
+            ),
+        )
+    ) is not None:
+        messages.success(request, f"{contract.reference} was terminated.")
+        return redirect("contracts:contract_detail", pk=contract.pk)
     return render(
         request, "contracts/contract_terminate.html", {"contract": contract, "form": form}
     )
@@ -307,14 +308,13 @@ def target_create(request: HttpRequest, pk: int) -> HttpResponse:
     track, access = get_track_for(request.user, pk)
     access.require(Action.SET_TARGET)
     form = TargetForm(request.POST or None, framework=track.contract.framework)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_target(track=track, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The target was set.")
-            return redirect("contracts:track_detail", pk=track.pk)
+    if (
+        submitted(
+            request, form, lambda data: services.set_target(track=track, actor=request.user, **data)
+        )
+    ) is not None:
+        messages.success(request, "The target was set.")
+        return redirect("contracts:track_detail", pk=track.pk)
     return render(
         request, "contracts/target_form.html", {"form": form, "track": track, "target": None}
     )
@@ -333,14 +333,15 @@ def target_revise(request: HttpRequest, pk: int) -> HttpResponse:
         "requires_sustained": target.requires_sustained,
     }
     form = TargetForm(request.POST or None, initial=initial, framework=track.contract.framework)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.revise_target(target=target, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The target was revised; its earlier version is kept.")
-            return redirect("contracts:track_detail", pk=track.pk)
+    if (
+        submitted(
+            request,
+            form,
+            lambda data: services.revise_target(target=target, actor=request.user, **data),
+        )
+    ) is not None:
+        messages.success(request, "The target was revised; its earlier version is kept.")
+        return redirect("contracts:track_detail", pk=track.pk)
     return render(
         request, "contracts/target_form.html", {"form": form, "track": track, "target": target}
     )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from audit.services import record
 from contracts.access import ContractAccess, contract_access
-from contracts.models import Contract, ReviewCycle, Target, TargetRevision, Track
+from contracts.models import Contract, ReviewCycle, Target, Track
 from contracts.roles import CLIENT_ROLES, Action, Role
 from evidence import packs
 from evidence.models import EvidenceItem
@@ -685,26 +685,20 @@ def record_decision(
     if errors:
         raise ValidationError(errors)
 
-    new_target = None
     if kind == BoardDecision.Kind.TARGET_SET:
-        new_target = Target.objects.create(
-            track=target_track,
-            level_rank=int(target_level_rank),
-            due_date=target_due_date,
-            requires_sustained=bool(target_requires_sustained),
-            source=Target.Source.BOARD,
-            set_by=actor,
-            reason=f"Board decision under clause {clause}: {rationale}",
+        from contracts.services import set_target
+
+        targets.append(
+            set_target(
+                track=target_track,
+                actor=actor,
+                level_rank=int(target_level_rank),
+                due_date=target_due_date,
+                requires_sustained=bool(target_requires_sustained),
+                reason=f"Board decision under clause {clause}: {rationale}",
+                source=Target.Source.BOARD,
+            )
         )
-        TargetRevision.objects.create(
-            target=new_target,
-            level_rank=new_target.level_rank,
-            due_date=new_target.due_date,
-            requires_sustained=new_target.requires_sustained,
-            reason=new_target.reason,
-            revised_by=actor,
-        )
-        targets.append(new_target)
 
     # The snapshot is taken before the decision changes anything.
     snapshot = facts_snapshot(contract, targets=targets, assessments=assessments)
@@ -742,15 +736,6 @@ def record_decision(
                 to_state=Target.Status.WAIVED,
                 comment=f"Waived by board decision #{decision.pk}.",
             )
-    elif new_target is not None:
-        record(
-            actor=actor,
-            action=AuditEvent.Action.CREATE,
-            obj=new_target,
-            contract_id=contract.pk,
-            comment=f"Target set by board decision #{decision.pk}: level "
-            f"{new_target.level_rank} by {new_target.due_date:%d %b %Y}.",
-        )
     if supersedes is not None:
         summary += f" (supersedes decision #{supersedes.pk})"
     record(
