@@ -180,39 +180,45 @@ def upload(request: HttpRequest, track_pk: int) -> HttpResponse:
         handler.discard_all()
 
 
-@csrf_protect
-def _upload_form(request, *, track, handler: EvidenceUploadHandler | None = None):
-    context = {"track": track, "contract": track.contract}
-    if handler is None:
-        context["form"] = EvidenceUploadForm(track=track)
-        return _upload_response(request, "evidence/upload.html", context)
+def _receive(request, handler, *, context, template, make_form, store, done: str):
+    """The second half of every upload (a new item or a new version): the handler's refusal,
+    then the form, then the service; each refusal shows the form again with what to fix."""
     unreadable = _parse_body(request)
-    form = EvidenceUploadForm(request.POST, request.FILES, track=track)
+    form = make_form()
     context["form"] = form
     refusal = handler.refusal or unreadable
     if refusal:
         form.full_clean()
         _refused(form, refusal)
         status = handler.refusal_status if handler.refusal else 400
-        return _upload_response(request, "evidence/upload.html", context, status)
+        return _upload_response(request, template, context, status)
     if not form.is_valid():
-        return _upload_response(request, "evidence/upload.html", context, 400)
+        return _upload_response(request, template, context, 400)
     try:
-        item = services.upload_evidence(
-            actor=request.user,
-            track=track,
-            evidence_type=form.cleaned_data["evidence_type"],
-            file=form.cleaned_data["file"],
-            period_start=form.cleaned_data["period_start"],
-            period_end=form.cleaned_data["period_end"],
-            description=form.cleaned_data["description"],
-        )
+        item = store(form.cleaned_data)
     except ValidationError as exc:
         _apply_errors(form, exc)
         context["duplicate_of"] = getattr(exc, "existing", None)
-        return _upload_response(request, "evidence/upload.html", context, 400)
-    messages.success(request, f"“{item.original_filename}” was uploaded.")
+        return _upload_response(request, template, context, 400)
+    messages.success(request, done.format(name=item.original_filename))
     return _uploaded(request, item)
+
+
+@csrf_protect
+def _upload_form(request, *, track, handler: EvidenceUploadHandler | None = None):
+    context = {"track": track, "contract": track.contract}
+    if handler is None:
+        context["form"] = EvidenceUploadForm(track=track)
+        return _upload_response(request, "evidence/upload.html", context)
+    return _receive(
+        request,
+        handler,
+        context=context,
+        template="evidence/upload.html",
+        make_form=lambda: EvidenceUploadForm(request.POST, request.FILES, track=track),
+        store=lambda data: services.upload_evidence(actor=request.user, track=track, **data),
+        done="“{name}” was uploaded.",
+    )
 
 
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -272,32 +278,15 @@ def _supersede_form(request, *, item, handler: EvidenceUploadHandler | None = No
             initial={"period_start": item.period_start, "period_end": item.period_end}
         )
         return _upload_response(request, "evidence/supersede.html", context)
-    unreadable = _parse_body(request)
-    form = SupersedeForm(request.POST, request.FILES)
-    context["form"] = form
-    refusal = handler.refusal or unreadable
-    if refusal:
-        form.full_clean()
-        _refused(form, refusal)
-        status = handler.refusal_status if handler.refusal else 400
-        return _upload_response(request, "evidence/supersede.html", context, status)
-    if not form.is_valid():
-        return _upload_response(request, "evidence/supersede.html", context, 400)
-    try:
-        new = services.supersede(
-            actor=request.user,
-            item=item,
-            file=form.cleaned_data["file"],
-            period_start=form.cleaned_data["period_start"],
-            period_end=form.cleaned_data["period_end"],
-            description=form.cleaned_data["description"],
-        )
-    except ValidationError as exc:
-        _apply_errors(form, exc)
-        context["duplicate_of"] = getattr(exc, "existing", None)
-        return _upload_response(request, "evidence/supersede.html", context, 400)
-    messages.success(request, f"“{new.original_filename}” is now the current version.")
-    return _uploaded(request, new)
+    return _receive(
+        request,
+        handler,
+        context=context,
+        template="evidence/supersede.html",
+        make_form=lambda: SupersedeForm(request.POST, request.FILES),
+        store=lambda data: services.supersede(actor=request.user, item=item, **data),
+        done="“{name}” is now the current version.",
+    )
 
 
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
