@@ -94,6 +94,19 @@ def _text(*parts) -> Concat:
     return Concat(*expressions, output_field=TextField())
 
 
+def _flag_body() -> Concat:
+    """A flag's notification text: the contract, the focus area and what the flag says."""
+    return _text(
+        F("contract__reference"),
+        " ",
+        F("contract__title"),
+        "\nFocus area: ",
+        F("track__focus_area__name"),
+        "\n\n",
+        F("detail"),
+    )
+
+
 def _flags_url(contract_ref: str = "track__contract_id") -> Concat:
     sentinel = 987654321
     prefix, suffix = reverse("monitoring:contract_flags", kwargs={"pk": sentinel}).split(
@@ -283,15 +296,7 @@ def evaluate_targets(*, today: dt.date | None = None, progress: Progress = None)
                     " – ",
                     F("track__focus_area__name"),
                 ),
-                body=_text(
-                    F("contract__reference"),
-                    " ",
-                    F("contract__title"),
-                    "\nFocus area: ",
-                    F("track__focus_area__name"),
-                    "\n\n",
-                    F("detail"),
-                ),
+                body=_flag_body(),
                 url=_flags_url("contract_id"),
                 contract=F("contract_id"),
                 now=now,
@@ -646,15 +651,7 @@ def flag_stale_evidence(*, today: dt.date | None = None, progress: Progress = No
             subject=_text(
                 F("contract__reference"), ": evidence gone stale – ", F("track__focus_area__name")
             ),
-            body=_text(
-                F("contract__reference"),
-                " ",
-                F("contract__title"),
-                "\nFocus area: ",
-                F("track__focus_area__name"),
-                "\n\n",
-                F("detail"),
-            ),
+            body=_flag_body(),
             url=_flags_url("contract_id"),
             contract=F("contract_id"),
             now=now,
