@@ -138,6 +138,8 @@ WHITENOISE_USE_FINDERS = not env.bool("SECURE", default=False)
 EVIDENCE_STORAGE = env("EVIDENCE_STORAGE", default="local")
 EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", default=str(DATA_DIR / "evidence")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=100 * 1024 * 1024)
+# Uploads one person may make in an hour (a runaway script or a stuck client, not real work).
+EVIDENCE_UPLOADS_PER_HOUR = env.int("EVIDENCE_UPLOADS_PER_HOUR", default=200)
 if EVIDENCE_STORAGE == "s3":
     _evidence_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",

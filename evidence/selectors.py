@@ -136,3 +136,19 @@ def version_chain(item: EvidenceItem) -> list[EvidenceItem]:
     while chain[-1].supersedes_id in siblings:
         chain.append(siblings[chain[-1].supersedes_id])
     return chain
+
+
+def uploads_in_last_hour(user) -> int:
+    """How many files this person uploaded in the last hour, from the audit trail (shared by
+    every web process, so the limit holds however many there are)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from audit.models import AuditEvent
+
+    return AuditEvent.objects.filter(
+        actor=user,
+        action=AuditEvent.Action.UPLOAD,
+        occurred_at__gte=timezone.now() - dt.timedelta(hours=1),
+    ).count()

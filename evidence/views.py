@@ -57,6 +57,25 @@ def _allowed(request: HttpRequest, *methods: str) -> HttpResponse | None:
     return HttpResponseNotAllowed(methods)
 
 
+def _over_upload_limit(request: HttpRequest) -> HttpResponse | None:
+    """429 before the body is read, once a person has uploaded too many files this hour."""
+    from .selectors import uploads_in_last_hour
+
+    if request.method != "POST":
+        return None
+    limit = settings.EVIDENCE_UPLOADS_PER_HOUR
+    if uploads_in_last_hour(request.user) < limit:
+        return None
+    response = TemplateResponse(
+        request,
+        "evidence/too_many_uploads.html",
+        {"limit": limit},
+        status=429,
+    )
+    response["Retry-After"] = "3600"
+    return response
+
+
 def _get_item(request: HttpRequest, pk: int) -> EvidenceItem:
     return get_scoped_or_404(
         request.user,
@@ -173,6 +192,8 @@ def upload(request: HttpRequest, track_pk: int) -> HttpResponse:
         return refused
     if request.method != "POST":
         return _upload_form(request, track=track)
+    if limited := _over_upload_limit(request):
+        return limited
     handler = _install_handler(request)
     try:
         return _upload_form(request, track=track, handler=handler)
@@ -263,6 +284,8 @@ def supersede(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     if request.method != "POST":
         return _supersede_form(request, item=item)
+    if limited := _over_upload_limit(request):
+        return limited
     handler = _install_handler(request)
     try:
         return _supersede_form(request, item=item, handler=handler)

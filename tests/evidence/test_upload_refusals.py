@@ -300,3 +300,17 @@ def test_an_awkward_name_is_kept_only_as_sanitised_metadata(
     assert item.original_filename == stored_name
     assert evidence_store.blobs() == [item.storage_key]
     assert re.fullmatch(r"[0-9a-f]{2}/[0-9a-f]{40}", item.storage_key)
+
+
+def test_uploads_beyond_the_hourly_limit_are_refused_before_the_body_is_read(
+    client, party_a, evidence_store, settings
+):
+    settings.EVIDENCE_UPLOADS_PER_HOUR = 2
+    for seed in (1, 2):
+        assert post_file(client, party_a, f"r{seed}.pdf", files.pdf(seed)).status_code == 302
+    response = post_file(client, party_a, "r3.pdf", files.pdf(3))
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    assert "up to 2 files an hour" in response.content.decode()
+    assert len(evidence_store.blobs()) == 2
+    assert evidence_store.leftovers() == []
