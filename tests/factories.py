@@ -153,6 +153,7 @@ class TrackFactory(factory.django.DjangoModelFactory):
 class TargetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Target
+        skip_postgeneration_save = True
 
     track = factory.SubFactory(TrackFactory)
     level_rank = 3
