@@ -68,6 +68,13 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             ),
         )
     can_create = Membership.objects.filter(user=request.user, role=Role.CLIENT_LEAD).exists()
+    from monitoring.selectors import open_flag_counts, target_rag_counts
+
+    contracts = list(contracts)
+    rag, flags = target_rag_counts(contracts), open_flag_counts(contracts)
+    for contract in contracts:
+        contract.rag_counts = rag.get(contract.pk, {})
+        contract.open_flags = flags.get(contract.pk, 0)
     return render(
         request,
         "contracts/portfolio.html",

@@ -29,20 +29,14 @@ class Rag:
 
 
 S = Target.Status
-RAG_COLOUR = {
-    S.MET: "green",
-    S.MET_SUSTAINED: "green",
-    S.ON_TRACK: "green",
-    S.AT_RISK: "amber",
-    S.OVERDUE: "red",
-    S.MISSED: "red",
-    S.WAIVED: "grey",
-}
+RAG_COLOUR = Target.RAG
 RAG_ORDER = ("red", "amber", "green", "grey")
 
 
-def rag_for_status(status: str) -> Rag:
-    """The RAG colour and label for a target status code."""
+def rag_for_status(status: str | None) -> Rag:
+    """The RAG colour and label for a target status code (None: the track has no target)."""
+    if not status:
+        return Rag(colour="grey", label="No target")
     label = S(status).label if status in S.values else str(status)
     return Rag(colour=RAG_COLOUR.get(status, "grey"), label=label)
 

@@ -1,20 +1,14 @@
 from django import template
 
-from contracts.models import Target
-
 register = template.Library()
 
 
-@register.inclusion_tag("contracts/_rag_tag.html")
+@register.inclusion_tag("monitoring/includes/rag_tag.html")
 def target_rag(status: str | None) -> dict:
     """A target status as a RAG tag: colour and its text label together, never colour alone."""
-    if not status:
-        return {"status": None}
-    return {
-        "status": status,
-        "rag": Target.RAG.get(status, "grey"),
-        "label": Target.Status(status).label,
-    }
+    from monitoring.selectors import rag_for_status
+
+    return {"rag": rag_for_status(status)}
 
 
 @register.filter

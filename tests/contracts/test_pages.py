@@ -25,7 +25,7 @@ def test_portfolio_uses_a_fixed_number_of_queries(
 ):
     user = _portfolio_user_with(n_contracts)
     client.force_login(user)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get(reverse("contracts:portfolio"))
     assert response.status_code == 200
     assert len(response.context["contracts"]) == n_contracts
@@ -86,6 +86,20 @@ def test_contract_page_marks_each_tracks_current_level_and_target(client, party_
         assert current == [0]
         assert target == [party_a.contract.default_target_rank]
     assert "On track" in response.content.decode()
+
+
+def test_portfolio_shows_each_contracts_targets_by_rag_and_its_open_flags(client, party_a):
+    from contracts.models import Target
+    from monitoring.models import Flag
+
+    Target.objects.filter(track=party_a.track).update(status=Target.Status.OVERDUE)
+    Flag.objects.create(kind=Flag.Kind.TARGET_OVERDUE, subject_key="x", contract=party_a.contract)
+    client.force_login(party_a.users[Role.CLIENT_OFFICER])
+    response = client.get(reverse("contracts:portfolio"))
+    (contract,) = response.context["contracts"]
+    assert contract.rag_counts == {"red": 1, "amber": 0, "green": 2, "grey": 0}
+    assert contract.open_flags == 1
+    assert '<span class="app-rag app-rag--red">1 red</span>' in response.content.decode()
 
 
 def test_contract_page_offers_lifecycle_actions_only_to_the_client_lead(client, party_a):
