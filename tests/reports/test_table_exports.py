@@ -119,3 +119,48 @@ def test_another_partys_tables_are_not_found_as_csv_either(party_a, party_b, row
         else:
             cells = [c for row in _csv(outsider, url) for c in row]
             assert party_a.contract.reference not in cells, name
+
+
+def _grow(party, n: int) -> None:
+    """n more rows in every table the exports below read."""
+    from tests.factories import ProviderFactory, make_live_contract
+
+    for i in range(n):
+        contract = make_live_contract(authorities=[party.authority], provider=ProviderFactory())
+        EvidenceItemFactory(track=party.track)
+        Assessment.objects.create(
+            track=contract.tracks.first(),
+            cycle=party.cycle,
+            claimed_rank=1,
+            from_rank=0,
+            created_by=party.users[Role.PROVIDER_LEAD],
+            state="draft",
+        )
+        BoardDecision.objects.create(
+            contract=party.contract,
+            kind="no_action",
+            clause=f"{i}",
+            rationale="x",
+            recorded_by=party.users[Role.BOARD_MEMBER],
+        )
+
+
+@pytest.mark.parametrize("extra", [1, 25])
+@pytest.mark.parametrize(
+    ("name", "role", "kwargs"),
+    [
+        ("contracts:portfolio", Role.CLIENT_LEAD, lambda p: {}),
+        ("evidence:track", Role.PROVIDER_LEAD, lambda p: {"track_pk": p.track.pk}),
+        ("workflows:claim_list", Role.CLIENT_LEAD, lambda p: {}),
+        ("workflows:decision_ledger", Role.BOARD_MEMBER, lambda p: {"contract_pk": p.contract.pk}),
+    ],
+)
+def test_table_exports_use_a_fixed_number_of_queries(
+    party_a, django_assert_max_num_queries, extra, name, role, kwargs
+):
+    _grow(party_a, extra)
+    client = Client()
+    client.force_login(party_a.users[role])
+    with django_assert_max_num_queries(14):
+        table = _csv(client, reverse(name, kwargs=kwargs(party_a)))
+    assert len(table) > extra
