@@ -17,7 +17,11 @@ from .csv import csv_response
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """An id from the query string, or None for anything that is not one (a filter that cannot
+    match is ignored rather than answered with an error)."""
+    if value and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 def _dashboard_rows(request: HttpRequest):

@@ -140,3 +140,13 @@ def test_matrix_csv_uses_a_fixed_number_of_queries(
         lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == focus_areas + 1
     assert lines[1].endswith(",0,3,2027-03-31,On track,")
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "abc", "-1", ""])
+def test_dashboard_ignores_filter_values_that_are_not_ids(client, party_a, value):
+    client.force_login(party_a.users[Role.CLIENT_LEAD])
+    for name in ("reports:dashboard", "reports:dashboard_csv"):
+        response = client.get(reverse(name), {"authority": value, "provider": value})
+        assert response.status_code == 200
+    rows = client.get(reverse("reports:dashboard"), {"authority": value}).context["rows"]
+    assert [row.contract for row in rows] == [party_a.contract]
