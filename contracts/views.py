@@ -45,7 +45,8 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in Contract.State.values:
         state = ""
-    search = request.GET.get("q", "").strip()[:100]
+    # A search term is free text: NUL, which no database text column can hold, is dropped.
+    search = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     contracts = selectors.portfolio(request.user, state=state, search=search)
     if wants_csv(request):
         return csv_response(

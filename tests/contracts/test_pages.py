@@ -136,3 +136,10 @@ def test_contract_history_csv_is_formula_safe_and_scoped(client, party_a, party_
     assert "'=HYPERLINK" in body
     assert ",=HYPERLINK" not in body
     assert party_b.contract.reference not in body
+
+
+def test_portfolio_search_copes_with_a_nul_character(client, party_a):
+    client.force_login(party_a.users[Role.CLIENT_LEAD])
+    response = client.get(reverse("contracts:portfolio"), {"q": "\x00ALPHA"})
+    assert response.status_code == 200
+    assert [c.pk for c in response.context["contracts"]] == [party_a.contract.pk]
