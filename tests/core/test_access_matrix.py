@@ -200,3 +200,48 @@ def test_admin_is_only_for_staff(parties):
             assert response.status_code == 302 and "/admin/login/" in response["Location"], (
                 f"{name} ({url}) answered {response.status_code}"
             )
+
+
+BAD_QUERY = {
+    "page": "x",
+    "format": "csv",
+    "state": "no-such-state",
+    "sort": "no-such-column",
+    "show": "no-such-view",
+    "authority": "99999999999999999999",
+    "provider": "-1",
+    "q": "\x00search",
+}
+BAD_FORM = {
+    "level_rank": "abc",
+    "claimed_rank": "999999",
+    "due_date": "2025-13-45",
+    "held_on": "99999-01-01",
+    "opens_on": "tomorrow",
+    "reason": "\x00",
+    "comment": "x" * 100_000,
+    "reference": "x" * 500,
+    "kind": "no-such-kind",
+    "cycle": "999999999999999999999",
+    "evidence_type": "none",
+    "authorities": ["abc"],
+    "items": ["abc"],
+    "expected_version": "abc",
+    "attest": "on",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", APP_ROUTES)
+def test_route_answers_malformed_input_without_a_server_error(name, parties):
+    """Every route, asked by a role allowed on it, answers nonsense in the query string and in a
+    posted form with a page or a refusal – never a server error."""
+    party_a, _ = parties
+    spec = SPECS[name]
+    if not spec.allowed:
+        pytest.skip(f"{name} has no role allowed on it")
+    url = reverse(name, kwargs=spec.kwargs(party_a))
+    role = sorted(spec.allowed)[0]
+    client = _client_for(party_a.users[role])
+    answers = [client.get(url, BAD_QUERY).status_code, client.post(url, BAD_FORM).status_code]
+    assert all(status < 500 for status in answers), f"{name} as {role}: {answers}"
