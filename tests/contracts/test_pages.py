@@ -143,3 +143,43 @@ def test_portfolio_search_copes_with_a_nul_character(client, party_a):
     response = client.get(reverse("contracts:portfolio"), {"q": "\x00ALPHA"})
     assert response.status_code == 200
     assert [c.pk for c in response.context["contracts"]] == [party_a.contract.pk]
+
+
+@pytest.mark.parametrize("extra", [1, 15])
+def test_track_page_uses_a_fixed_number_of_queries(
+    client, party_a, django_assert_max_num_queries, extra
+):
+    import datetime as dt
+
+    from contracts import services
+    from tests.factories import EvidenceItemFactory
+    from workflows.models import Assessment
+
+    lead = party_a.users[Role.CLIENT_LEAD]
+    for i in range(extra):
+        target = services.set_target(
+            track=party_a.track,
+            actor=lead,
+            level_rank=4,
+            due_date=dt.date(2028, 1, 1) + dt.timedelta(days=i),
+            reason="Stretch",
+        )
+        services.revise_target(
+            target=target,
+            actor=lead,
+            level_rank=5,
+            due_date=target.due_date,
+            reason="Further stretch",
+        )
+        EvidenceItemFactory(track=party_a.track)
+        Assessment.objects.create(
+            track=party_a.track,
+            cycle=party_a.cycle,
+            claimed_rank=1,
+            from_rank=0,
+            created_by=party_a.users[Role.PROVIDER_LEAD],
+        )
+    client.force_login(party_a.users[Role.PROVIDER_LEAD])
+    with django_assert_max_num_queries(22):
+        response = client.get(reverse("contracts:track_detail", args=[party_a.track.pk]))
+    assert len(response.context["targets"]) == extra + 1
