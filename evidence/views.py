@@ -188,15 +188,21 @@ def upload(request: HttpRequest, track_pk: int) -> HttpResponse:
     """A new evidence item for the track: a plain form, streamed through the upload handler."""
     track, access = get_track_for(request.user, track_pk)
     access.require(Action.UPLOAD_EVIDENCE)
+    return _streamed(request, _upload_form, track=track)
+
+
+def _streamed(request: HttpRequest, form_view, **kwargs) -> HttpResponse:
+    """GET shows the form; POST streams the body through the upload handler (after the rate
+    limit), and whatever happens no temporary file outlives the request."""
     if refused := _allowed(request, "GET", "POST"):
         return refused
     if request.method != "POST":
-        return _upload_form(request, track=track)
+        return form_view(request, **kwargs)
     if limited := _over_upload_limit(request):
         return limited
     handler = _install_handler(request)
     try:
-        return _upload_form(request, track=track, handler=handler)
+        return form_view(request, handler=handler, **kwargs)
     finally:
         handler.discard_all()
 
@@ -280,17 +286,7 @@ def _item_with_access(request: HttpRequest, pk: int, action: str):
 def supersede(request: HttpRequest, pk: int) -> HttpResponse:
     """A new version of an item; the old one stays, linked in the version chain."""
     item, _ = _item_with_access(request, pk, Action.UPLOAD_EVIDENCE)
-    if refused := _allowed(request, "GET", "POST"):
-        return refused
-    if request.method != "POST":
-        return _supersede_form(request, item=item)
-    if limited := _over_upload_limit(request):
-        return limited
-    handler = _install_handler(request)
-    try:
-        return _supersede_form(request, item=item, handler=handler)
-    finally:
-        handler.discard_all()
+    return _streamed(request, _supersede_form, item=item)
 
 
 @csrf_protect
