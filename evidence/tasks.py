@@ -1,11 +1,11 @@
 """Celery tasks for evidence: thin wrappers around the services, safe to run twice."""
 
-from celery import shared_task
+from config.celery import app
 
 from .services import sweep_orphan_blobs, verify_stored_evidence
 
 
-@shared_task(name="evidence.verify_stored_evidence")
+@app.task(name="evidence.verify_stored_evidence")
 def verify_evidence() -> dict:
     """The weekly re-read of every stored file; flags are raised once, so a re-run is harmless."""
     report = verify_stored_evidence()
@@ -19,7 +19,7 @@ def verify_evidence() -> dict:
     }
 
 
-@shared_task(name="evidence.sweep_orphan_blobs")
+@app.task(name="evidence.sweep_orphan_blobs")
 def sweep_orphans() -> dict:
     """Quarantines stored files without a row (older than an hour)."""
     report = sweep_orphan_blobs()

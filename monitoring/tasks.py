@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
 from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
+
+from config.celery import app
 
 from . import jobs
 
@@ -32,23 +33,23 @@ _RETRYING = {
 }
 
 
-@shared_task(name="monitoring.evaluate_targets", **_RETRYING)
+@app.task(name="monitoring.evaluate_targets", **_RETRYING)
 def evaluate_targets() -> dict:
     """Daily, and on demand: refresh sustainability, then recompute every open target."""
     return jobs.refresh_and_evaluate_targets()
 
 
-@shared_task(name="monitoring.review_reminders", **_RETRYING)
+@app.task(name="monitoring.review_reminders", **_RETRYING)
 def review_reminders() -> dict:
     return jobs.send_review_reminders()
 
 
-@shared_task(name="monitoring.stale_evidence", **_RETRYING)
+@app.task(name="monitoring.stale_evidence", **_RETRYING)
 def stale_evidence() -> dict:
     return jobs.flag_stale_evidence()
 
 
-@shared_task(
+@app.task(
     name="monitoring.send_notifications",
     # A run handles at most outbox.RUN_LIMIT rows; stop it well before a row's lease runs out.
     soft_time_limit=480,

@@ -87,3 +87,58 @@ def test_no_secrets_in_the_example_environment():
     text = (ROOT / "deploy" / "env.example").read_text()
     for key in ("SECRET_KEY", "EVIDENCE_S3_SECRET_ACCESS_KEY"):
         assert re.search(rf"^{key}=$", text, re.M), f"{key} must be blank in env.example"
+
+
+WEB_PROCESS = """
+import io, sys
+import django
+django.setup()
+from django.urls import reverse
+from config.wsgi import application
+
+environ = {
+    "REQUEST_METHOD": "GET", "PATH_INFO": "/healthz",
+    "SERVER_NAME": "contracts.example.org",
+    "SERVER_PORT": "443", "HTTP_HOST": "contracts.example.org", "wsgi.url_scheme": "https",
+    "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr,
+}
+statuses = []
+b"".join(application(environ, lambda status, headers, *rest: statuses.append(status)))
+reverse("evidence:upload", kwargs={"track_pk": 1})
+print(statuses[0])
+print(sorted(name for name in sys.modules if name.split(".")[0] in ("celery", "kombu")))
+"""
+
+
+def test_a_web_process_serves_pages_without_loading_celery():
+    """Celery is loaded only by what publishes or runs a task, not by every web worker."""
+    env = {**os.environ, **PRODUCTION_ENV, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", WEB_PROCESS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    status, modules = result.stdout.strip().splitlines()[-2:]
+    assert status == "200 OK"
+    assert modules == "[]"
+
+
+def test_celery_finds_the_configured_app_and_every_task_from_the_config_package():
+    """`celery -A config` (the worker and beat commands) must still find the app."""
+    from celery.app.utils import find_app
+
+    from config.celery import app
+    from evidence import tasks as evidence_tasks
+    from monitoring import tasks as monitoring_tasks
+
+    found = find_app("config")
+    found.loader.import_default_modules()
+
+    assert found is app
+    assert evidence_tasks.verify_evidence.app is app
+    assert monitoring_tasks.send_notifications.app is app
+    assert {"evidence.verify_stored_evidence", "monitoring.send_notifications"} <= set(found.tasks)
