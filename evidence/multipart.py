@@ -9,7 +9,8 @@ fields and files, the size of the non-file fields, file names stripped of paths 
 characters, a part without a file name skipped.
 
 It plugs in through the documented upload-handler hook (`FileUploadHandler.handle_raw_input`),
-so the request's ``POST`` and ``FILES`` look exactly as Django's parser would make them.
+so the request's ``POST`` and ``FILES`` look exactly as Django's parser would make them. Under
+gunicorn it reads the body straight from the socket (`evidence.rawbody`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.encoding import force_str
 from django.utils.http import parse_header_parameters
+
+from .rawbody import direct_body
 
 READ_SIZE = 1024 * 1024
 MAX_HEADER_BYTES = 16 * 1024
@@ -51,7 +54,7 @@ def _held_back(data: bytes, delimiter: bytes) -> int:
 class LeanMultipartReader:
     def __init__(self, handler, stream, content_length: int, boundary: bytes, encoding=None):
         self.handler = handler
-        self.stream = stream
+        self.stream = direct_body(stream, content_length) or stream
         self.remaining = content_length
         self.delimiter = b"\r\n--" + boundary
         self.encoding = encoding or settings.DEFAULT_CHARSET
@@ -61,7 +64,7 @@ class LeanMultipartReader:
         self.field_count = 0
         self.file_count = 0
 
-    def _read(self) -> bytes:
+    def _read(self) -> bytes | bytearray:
         if self.remaining <= 0:
             return b""
         data = self.stream.read(min(READ_SIZE, self.remaining))
@@ -190,6 +193,7 @@ class LeanMultipartReader:
         if length <= 0:
             return
         if sink is not None:
-            # A view of immutable bytes: no copy, and safe to hand to the writer thread.
+            # A view, not a copy: safe to hand to the writer thread, as no buffer is written
+            # to again once read (each read gets a fresh one).
             sink(memoryview(data)[:length], self._received)
         self._received += length
