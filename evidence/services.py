@@ -41,6 +41,7 @@ from .storage import (
     evidence_storage,
     iter_blob,
     list_blobs,
+    make_durable,
     new_storage_key,
 )
 
@@ -104,11 +105,19 @@ def _duplicate_of(track: Track, sha256: str) -> EvidenceItem | None:
 
 
 def _store(file) -> str:
-    """Writes the file under a fresh random key and returns the key actually used (a streamed
-    upload in the local evidence folder is renamed into place, not copied)."""
+    """Writes the file under a fresh random key, on disk before any row refers to it, and
+    returns the key actually used (a streamed upload in the local evidence folder is renamed
+    into place, not copied)."""
     file.seek(0)
     content = file if isinstance(file, File) else File(file)
-    return evidence_storage().save(new_storage_key(), content)
+    storage = evidence_storage()
+    key = storage.save(new_storage_key(), content)
+    try:
+        make_durable(key, storage)
+    except BaseException:
+        _remove_blob(key)
+        raise
+    return key
 
 
 def _remove_blob(key: str) -> None:

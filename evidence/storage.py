@@ -9,6 +9,7 @@ turned out to have no row.
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -48,6 +49,25 @@ def staging_dir() -> Path:
         path = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def make_durable(key: str, storage: Storage | None = None) -> None:
+    """Flushes a newly stored local file and its folder entry to disk.
+
+    Called before the evidence row commits, so a committed row never points at a file that a
+    power cut could still truncate or lose. Object storage confirms durability in its own
+    response, so there is nothing to do for it.
+    """
+    storage = storage or evidence_storage()
+    if not isinstance(storage, FileSystemStorage):
+        return
+    path = Path(storage.path(key))
+    for target in (path, path.parent):
+        descriptor = os.open(target, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def iter_blob(key: str, chunk_size: int = READ_CHUNK) -> Iterator[bytes]:

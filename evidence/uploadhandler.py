@@ -21,7 +21,10 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 
 from .multipart import LeanMultipartReader
 from .rules import StreamScan, too_large_message
-from .storage import staging_dir
+from .storage import is_local, staging_dir
+
+#: How much of an upload may wait in the page cache before its write to disk is started.
+WRITEBACK_STEP = 32 * 1024 * 1024
 
 
 class _Writer(threading.Thread):
@@ -32,11 +35,14 @@ class _Writer(threading.Thread):
     at most a few chunks are in memory.
     """
 
-    def __init__(self, streamed: StreamedEvidenceFile):
+    def __init__(self, streamed: StreamedEvidenceFile, *, early_writeback: bool = False):
         super().__init__(name="evidence-upload-writer", daemon=True)
         self.streamed = streamed
         self.chunks: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
+        self.early_writeback = early_writeback and hasattr(os, "posix_fadvise")
+        self.written = 0
+        self.written_back = 0
 
     def run(self) -> None:
         handle, scan = self.streamed.file, self.streamed.scan
@@ -45,8 +51,23 @@ class _Writer(threading.Thread):
                 try:
                     handle.write(chunk)
                     scan.feed(chunk)
+                    self.written += len(chunk)
+                    if self.early_writeback:
+                        self._start_writeback(handle)
                 except BaseException as exc:  # noqa: BLE001 - re-raised in the request thread
                     self.error = exc
+
+    def _start_writeback(self, handle) -> None:
+        """Asks the kernel to start writing what has arrived so far to disk, without waiting.
+
+        The stored file is flushed to disk before its row is saved; started early, that
+        flush overlaps the upload instead of following it, and a large upload does not fill
+        the page cache with pages nobody is about to read.
+        """
+        pending = self.written - self.written_back
+        if pending >= WRITEBACK_STEP:
+            os.posix_fadvise(handle.fileno(), self.written_back, pending, os.POSIX_FADV_DONTNEED)
+            self.written_back = self.written
 
     def put(self, chunk: bytes | memoryview) -> None:
         if self.error is not None:
@@ -125,7 +146,7 @@ class EvidenceUploadHandler(FileUploadHandler):
         # The client's Content-Type is kept only as what it claimed; it never decides anything.
         self.file = StreamedEvidenceFile(path, handle, file_name, content_type or "")
         self.files.append(self.file)
-        self.file.writer = _Writer(self.file)
+        self.file.writer = _Writer(self.file, early_writeback=is_local())
         self.file.writer.start()
 
     def receive_data_chunk(self, raw_data: bytes | memoryview, start: int):

@@ -59,6 +59,57 @@ def test_an_upload_records_size_hash_type_uploader_and_a_random_key(party_a, evi
     assert evidence_store.blobs() == [item.storage_key]
 
 
+@pytest.mark.parametrize("evidence_store", ["local"], indirect=True)
+def test_a_local_file_and_its_folder_reach_the_disk_before_the_row_exists(
+    party_a, evidence_store, monkeypatch
+):
+    """After a power cut, a committed row must not point at a file still only in memory.
+    (Object storage confirms durability in its own response.)"""
+    import os
+
+    synced: list[tuple[tuple[int, int], int]] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(descriptor):
+        stat = os.fstat(descriptor)
+        synced.append(((stat.st_dev, stat.st_ino), EvidenceItem.objects.count()))
+        return real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    response = post_file(provider_client(party_a), party_a, "Report.pdf", files.pdf(23))
+    assert response.status_code == 302
+    path = evidence_store.storage.path(EvidenceItem.objects.get().storage_key)
+    for target in (path, os.path.dirname(path)):
+        stat = os.stat(target)
+        assert ((stat.st_dev, stat.st_ino), 0) in synced, target
+
+
+@pytest.mark.parametrize("evidence_store", ["local"], indirect=True)
+def test_a_large_upload_starts_its_write_to_disk_while_it_streams(
+    party_a, evidence_store, monkeypatch
+):
+    """The flush before the row is saved then has little left to do."""
+    import os
+
+    from evidence import uploadhandler
+
+    monkeypatch.setattr(uploadhandler, "WRITEBACK_STEP", 64 * 1024)
+    started: list[tuple[int, int]] = []
+    real_fadvise = os.posix_fadvise
+
+    def recording_fadvise(descriptor, offset, length, advice):
+        started.append((offset, length))
+        return real_fadvise(descriptor, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", recording_fadvise)
+    data = files.pdf(24, body=os.urandom(3 * 1024 * 1024))
+    response = post_file(provider_client(party_a), party_a, "Large report.pdf", data)
+    assert response.status_code == 302
+    assert started[0][0] == 0
+    assert all(a + n == b for (a, n), (b, _) in zip(started, started[1:], strict=False))
+    assert started[-1][0] + started[-1][1] > len(data) - 2 * 1024 * 1024
+
+
 def test_an_upload_is_written_to_the_audit_trail(party_a):
     item = make_item(party_a)
     event = AuditEvent.objects.get(action=AuditEvent.Action.UPLOAD)
