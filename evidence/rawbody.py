@@ -6,8 +6,9 @@ while they do. For a 1 GiB evidence upload that doubles the time of the whole re
 the upload thread from hashing and writing in parallel. When the body is still untouched, this
 module takes over the rest of it: what gunicorn has already read ahead comes first, then the
 socket is read directly into fresh buffers, one copy per byte. Whatever lies beyond the body
-(a pipelined request) is handed back to gunicorn, and gunicorn's own reader is left at the end
-of the body, so keep-alive and the clean-up after the response work as before.
+(a pipelined request) is handed back to gunicorn, and gunicorn's own reader always knows how
+much of the body is still on the socket, so if parsing stops early gunicorn discards the rest
+before the next request on the connection, as it would have done itself.
 
 Only gunicorn's plain ``Content-Length`` body is taken over, recognised by its exact classes;
 a chunked body, any other server (Django's test client, ``runserver``, uWSGI) or a gunicorn
@@ -22,10 +23,13 @@ from django.http import HttpRequest, UnreadablePostError
 class DirectBody:
     """`read(size)` over what gunicorn had buffered, then the socket itself."""
 
-    def __init__(self, sock, buffered: bytes, length: int):
+    def __init__(self, sock, buffered: bytes, length: int, reader):
         self.sock = sock
         self.buffered = buffered
+        #: gunicorn's `LengthReader`, kept counting what of the body is still on the socket.
+        self.reader = reader
         self.remaining = length - len(buffered)
+        reader.length = self.remaining
 
     def read(self, size: int) -> bytes | bytearray:
         if self.buffered:
@@ -48,7 +52,8 @@ class DirectBody:
             raise UnreadablePostError(*exc.args) from exc
         finally:
             view.release()
-        self.remaining -= received
+            self.remaining -= received
+            self.reader.length = self.remaining
         if received < size:
             del buffer[received:]
         return buffer
@@ -84,6 +89,5 @@ def direct_body(request, content_length: int) -> DirectBody | None:
     if len(buffered) > content_length:  # a pipelined request follows; it stays gunicorn's
         unreader.unread(buffered[content_length:])
         buffered = buffered[:content_length]
-    reader.length = 0  # gunicorn now sees the body as read, as it will be
     request._read_started = True  # as request.read() would mark it
-    return DirectBody(sock, buffered, content_length)
+    return DirectBody(sock, buffered, content_length, reader)

@@ -119,6 +119,24 @@ def test_a_pipelined_request_behind_the_body_stays_with_gunicorn(connections):
     assert following.body == second
 
 
+def test_after_a_malformed_body_gunicorn_discards_the_rest_before_the_next_request(connections):
+    body, content_type = files.multipart(
+        {"description": "x"}, [("file", 'filename="r.pdf"', os.urandom(2 * 1024 * 1024), "x/y")]
+    )
+    malformed = body.replace(
+        b'--EVIDENCE\r\nContent-Disposition: form-data; name="file"', b"--EVIDENCE!!", 1
+    )
+    raw = http_post(malformed, content_type) + http_post(b"next", "text/plain", path="/next/")
+    connection = connections(raw)
+
+    with pytest.raises(MultiPartParserError):
+        read_upload(connection.next_request())
+    following = connection.next_request()
+
+    assert following.path == "/next/"
+    assert following.body == b"next"
+
+
 def test_a_client_that_stops_mid_body_gets_a_parse_error_not_a_short_file(connections):
     body, content_type = files.multipart(
         {}, [("file", 'filename="r.pdf"', os.urandom(512 * 1024), "application/pdf")]
