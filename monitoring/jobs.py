@@ -131,7 +131,7 @@ def _queue_notifications(
 
     Rows whose de-duplication key exists already are skipped; a recipient who switched the
     kind off gets a suppressed row (kept for the in-app list, never emailed) unless the kind is
-    critical.
+    critical. When anything was queued, a send run is asked for once the transaction commits.
     """
     critical = [k.code for k in kinds.notification_kinds() if k.critical]
     rows = (
@@ -178,11 +178,52 @@ def _queue_notifications(
         "last_error": "n_error",
         "created_at": "n_created",
     }
-    return insert_from_select(
+    queued = insert_from_select(
         Notification,
         list(columns),
         rows.values_list(*columns.values()),
         ignore_conflicts=True,
+    )
+    if queued:
+        enqueue_send_on_commit()
+    return queued
+
+
+def _sync_flags(
+    candidates: QuerySet,
+    *,
+    kind: str,
+    detail: Concat,
+    now: dt.datetime,
+    result: dict,
+    track: str | None = None,
+) -> None:
+    """Makes the open flags of `kind` match `candidates` (rows annotated with `subject_key`):
+    resolves those whose subject is no longer a candidate and raises one for each new subject,
+    in two statements. `track` names the candidates' track id column, if the flag has one."""
+    result["flags_resolved"] = (
+        Flag.objects.filter(kind=kind, resolved_at__isnull=True)
+        .exclude(subject_key__in=candidates.values("subject_key"))
+        .update(resolved_at=now)
+    )
+    rows = candidates.annotate(
+        f_kind=Value(kind, output_field=CharField()),
+        f_severity=Value(Flag.Severity.AMBER.value, output_field=CharField()),
+        f_detail=detail,
+        f_raised=Value(now, output_field=DateTimeField()),
+    )
+    columns = {
+        "kind": "f_kind",
+        "severity": "f_severity",
+        "subject_key": "subject_key",
+        "contract": "contract_id",
+        "detail": "f_detail",
+        "raised_at": "f_raised",
+    }
+    if track is not None:
+        columns["track"] = track
+    result["flags_raised"] = insert_from_select(
+        Flag, list(columns), rows.values_list(*columns.values()), ignore_conflicts=True
     )
 
 
@@ -302,8 +343,6 @@ def evaluate_targets(*, today: dt.date | None = None, progress: Progress = None)
                 now=now,
             )
         result["notifications_queued"] = queued
-        if queued:
-            enqueue_send_on_commit()
         _step(progress, "notifications queued")
     return result
 
@@ -515,30 +554,18 @@ def send_review_reminders(*, today: dt.date | None = None, progress: Progress = 
                 subject_key=_text("cycle:", F("pk")),
             )
         )
-        result["flags_resolved"] = (
-            Flag.objects.filter(kind=Flag.Kind.DEADLINE_APPROACHING, resolved_at__isnull=True)
-            .exclude(subject_key__in=due.values("subject_key"))
-            .update(resolved_at=now)
-        )
-        flags = due.annotate(
-            f_kind=Value(Flag.Kind.DEADLINE_APPROACHING.value, output_field=CharField()),
-            f_severity=Value(Flag.Severity.AMBER.value, output_field=CharField()),
-            f_detail=_text(
+        _sync_flags(
+            due,
+            kind=Flag.Kind.DEADLINE_APPROACHING.value,
+            detail=_text(
                 "The evidence deadline for ",
                 F("name"),
                 " is ",
                 F("evidence_deadline"),
                 " and no level claim has been submitted in the cycle.",
             ),
-            f_raised=Value(now, output_field=DateTimeField()),
-        )
-        result["flags_raised"] = insert_from_select(
-            Flag,
-            ["kind", "severity", "subject_key", "contract", "detail", "raised_at"],
-            flags.values_list(
-                "f_kind", "f_severity", "subject_key", "contract_id", "f_detail", "f_raised"
-            ),
-            ignore_conflicts=True,
+            now=now,
+            result=result,
         )
         _step(progress, "deadline flags raised and resolved")
         queued = _queue_notifications(
@@ -564,8 +591,6 @@ def send_review_reminders(*, today: dt.date | None = None, progress: Progress = 
             now=now,
         )
         result["notifications_queued"] = queued
-        if queued:
-            enqueue_send_on_commit()
         _step(progress, "reminders queued")
     return result
 
@@ -615,29 +640,18 @@ def flag_stale_evidence(*, today: dt.date | None = None, progress: Progress = No
     now = timezone.now()
     with job_run("stale_evidence") as result:
         stale = stale_tracks(today=today).annotate(subject_key=_text("track:", F("pk")))
-        result["flags_resolved"] = (
-            Flag.objects.filter(kind=Flag.Kind.EVIDENCE_STALE, resolved_at__isnull=True)
-            .exclude(subject_key__in=stale.values("subject_key"))
-            .update(resolved_at=now)
-        )
-        candidates = stale.annotate(
-            f_kind=Value(Flag.Kind.EVIDENCE_STALE.value, output_field=CharField()),
-            f_severity=Value(Flag.Severity.AMBER.value, output_field=CharField()),
-            f_detail=_text(
+        _sync_flags(
+            stale,
+            kind=Flag.Kind.EVIDENCE_STALE.value,
+            detail=_text(
                 "Evidence for level ",
                 F("level_rank"),
                 " is older than its recency window for at least one evidence type; "
                 "upload current evidence to keep the level.",
             ),
-            f_raised=Value(now, output_field=DateTimeField()),
-        )
-        result["flags_raised"] = insert_from_select(
-            Flag,
-            ["kind", "severity", "subject_key", "contract", "track", "detail", "raised_at"],
-            candidates.values_list(
-                "f_kind", "f_severity", "subject_key", "contract_id", "pk", "f_detail", "f_raised"
-            ),
-            ignore_conflicts=True,
+            now=now,
+            result=result,
+            track="pk",
         )
         _step(progress, "stale evidence flagged")
         new_flags = Flag.objects.filter(
@@ -657,8 +671,6 @@ def flag_stale_evidence(*, today: dt.date | None = None, progress: Progress = No
             now=now,
         )
         result["notifications_queued"] = queued
-        if queued:
-            enqueue_send_on_commit()
         _step(progress, "notifications queued")
     return result
 
