@@ -323,33 +323,27 @@ def record_download(*, actor, item: EvidenceItem) -> None:
     )
 
 
-def _flag_mismatch(item: EvidenceItem, found: str) -> None:
+def _flag_file(item: EvidenceItem, kind: str, problem: str) -> None:
+    """A red flag on an item whose stored file is not what was uploaded."""
     raise_flag(
-        kind=Flag.Kind.CHECKSUM_MISMATCH,
+        kind=kind,
         subject_key=subject_key(item),
         contract=item.track.contract,
         track=item.track,
         evidence_item=item,
         severity=Flag.Severity.RED,
-        detail=(
-            f"The stored file of evidence item {item.pk} ({item.original_filename}) has SHA-256 "
-            f"{found}, not {item.sha256} as uploaded."
-        ),
+        detail=f"The stored file of evidence item {item.pk} ({item.original_filename}) {problem}.",
+    )
+
+
+def _flag_mismatch(item: EvidenceItem, found: str) -> None:
+    _flag_file(
+        item, Flag.Kind.CHECKSUM_MISMATCH, f"has SHA-256 {found}, not {item.sha256} as uploaded"
     )
 
 
 def _flag_missing(item: EvidenceItem) -> None:
-    raise_flag(
-        kind=Flag.Kind.FILE_MISSING,
-        subject_key=subject_key(item),
-        contract=item.track.contract,
-        track=item.track,
-        evidence_item=item,
-        severity=Flag.Severity.RED,
-        detail=(
-            f"The stored file of evidence item {item.pk} ({item.original_filename}) is missing."
-        ),
-    )
+    _flag_file(item, Flag.Kind.FILE_MISSING, "is missing")
 
 
 # --- Verification and the orphan sweep ------------------------------------------------------
