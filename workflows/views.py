@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.selectors import HISTORY_HEADER, history_for, history_rows
+from config.forms import submitted
 from config.http import conflict
 from contracts.access import (
     contract_access,
@@ -204,23 +205,21 @@ def claim_new(request: HttpRequest, track_pk: int) -> HttpResponse:
         return refused
     access.require(Action.DRAFT_CLAIM)
     form = ClaimForm(request.POST or None, track=track)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.draft_claim(
-                track=track,
-                cycle=form.cleaned_data["cycle"],
-                claimed_rank=form.cleaned_data["claimed_rank"],
-                summary=form.cleaned_data["summary"],
-                items=form.cleaned_data["items"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, "Draft claim saved. Check the evidence checklist, then submit."
-            )
-            return redirect("workflows:assessment_detail", pk=assessment.pk)
+    assessment = submitted(
+        request,
+        form,
+        lambda data: services.draft_claim(
+            track=track,
+            cycle=data["cycle"],
+            claimed_rank=data["claimed_rank"],
+            summary=data["summary"],
+            items=data["items"],
+            actor=request.user,
+        ),
+    )
+    if assessment is not None:
+        messages.success(request, "Draft claim saved. Check the evidence checklist, then submit.")
+        return redirect("workflows:assessment_detail", pk=assessment.pk)
     from evidence.selectors import ALL_LEVELS, current_cycle, evidence_status
 
     cycle = current_cycle(track.contract)
@@ -245,20 +244,20 @@ def regression_new(request: HttpRequest, track_pk: int) -> HttpResponse:
         return refused
     access.require(Action.REJECT)
     form = RegressionForm(request.POST or None, track=track)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.open_regression(
-                track=track,
-                cycle=form.cleaned_data["cycle"],
-                claimed_rank=form.cleaned_data["claimed_rank"],
-                summary=form.cleaned_data["summary"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Regression opened as a draft. Submit it for review.")
-            return redirect("workflows:assessment_detail", pk=assessment.pk)
+    assessment = submitted(
+        request,
+        form,
+        lambda data: services.open_regression(
+            track=track,
+            cycle=data["cycle"],
+            claimed_rank=data["claimed_rank"],
+            summary=data["summary"],
+            actor=request.user,
+        ),
+    )
+    if assessment is not None:
+        messages.success(request, "Regression opened as a draft. Submit it for review.")
+        return redirect("workflows:assessment_detail", pk=assessment.pk)
     return TemplateResponse(
         request,
         "workflows/claim_form.html",
@@ -454,16 +453,14 @@ def meeting_new(request: HttpRequest, contract_pk: int) -> HttpResponse:
     access.require(Action.DECIDE)
     contract = access.contract
     form = MeetingForm(request.POST or None, contract=contract)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.create_meeting(
-                contract=contract, actor=request.user, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Board meeting recorded.")
-            return redirect("workflows:meeting_detail", pk=meeting.pk)
+    meeting = submitted(
+        request,
+        form,
+        lambda data: services.create_meeting(contract=contract, actor=request.user, **data),
+    )
+    if meeting is not None:
+        messages.success(request, "Board meeting recorded.")
+        return redirect("workflows:meeting_detail", pk=meeting.pk)
     return TemplateResponse(
         request, "workflows/meeting_form.html", {"form": form, "contract": contract}
     )
@@ -501,20 +498,20 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = MeetingForm(request.POST or None, initial=initial, contract=meeting.contract)
     form.fields["held_on"].disabled = True
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_meeting(
-                meeting=meeting,
-                actor=request.user,
-                minutes=form.cleaned_data["minutes"],
-                attendees=form.cleaned_data["attendees"],
-                other_attendees=form.cleaned_data["other_attendees"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Minutes saved.")
-            return redirect("workflows:meeting_detail", pk=pk)
+    saved = submitted(
+        request,
+        form,
+        lambda data: services.update_meeting(
+            meeting=meeting,
+            actor=request.user,
+            minutes=data["minutes"],
+            attendees=data["attendees"],
+            other_attendees=data["other_attendees"],
+        ),
+    )
+    if saved is not None:
+        messages.success(request, "Minutes saved.")
+        return redirect("workflows:meeting_detail", pk=pk)
     return TemplateResponse(
         request,
         "workflows/meeting_form.html",
@@ -530,30 +527,29 @@ def decision_new(request: HttpRequest, pk: int) -> HttpResponse:
     contract = meeting.contract
     contract_access(request.user, contract).require(Action.DECIDE)
     form = DecisionForm(request.POST or None, contract=contract)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            decision = services.record_decision(
-                contract=contract,
-                actor=request.user,
-                meeting=meeting,
-                kind=data["kind"],
-                clause=data["clause"],
-                rationale=data["rationale"],
-                targets=data["targets"],
-                assessments=data["assessments"],
-                supersedes=data["supersedes"],
-                new_end_date=data["new_end_date"],
-                target_track=data["target_track"],
-                target_level_rank=data["target_level_rank"],
-                target_due_date=data["target_due_date"],
-                target_requires_sustained=data["target_requires_sustained"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Decision recorded.")
-            return redirect("workflows:decision_detail", pk=decision.pk)
+    decision = submitted(
+        request,
+        form,
+        lambda data: services.record_decision(
+            contract=contract,
+            actor=request.user,
+            meeting=meeting,
+            kind=data["kind"],
+            clause=data["clause"],
+            rationale=data["rationale"],
+            targets=data["targets"],
+            assessments=data["assessments"],
+            supersedes=data["supersedes"],
+            new_end_date=data["new_end_date"],
+            target_track=data["target_track"],
+            target_level_rank=data["target_level_rank"],
+            target_due_date=data["target_due_date"],
+            target_requires_sustained=data["target_requires_sustained"],
+        ),
+    )
+    if decision is not None:
+        messages.success(request, "Decision recorded.")
+        return redirect("workflows:decision_detail", pk=decision.pk)
     return TemplateResponse(
         request,
         "workflows/decision_form.html",
