@@ -4,6 +4,7 @@ through the services and the upload view, on local and S3 storage."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from contracts.roles import Role
-from evidence import services
+from evidence import services, uploadhandler
 from evidence.models import EvidenceItem, ImmutableEvidenceError
 from tests.evidence import files
 from tests.evidence.factories import evidence_file, make_item
@@ -65,8 +66,6 @@ def test_a_local_file_and_its_folder_reach_the_disk_before_the_row_exists(
 ):
     """After a power cut, a committed row must not point at a file still only in memory.
     (Object storage confirms durability in its own response.)"""
-    import os
-
     synced: list[tuple[tuple[int, int], int]] = []
     real_fsync = os.fsync
 
@@ -84,15 +83,14 @@ def test_a_local_file_and_its_folder_reach_the_disk_before_the_row_exists(
         assert ((stat.st_dev, stat.st_ino), 0) in synced, target
 
 
+@pytest.mark.skipif(
+    not hasattr(os, "posix_fadvise"), reason="this system has no posix_fadvise to start writeback"
+)
 @pytest.mark.parametrize("evidence_store", ["local"], indirect=True)
 def test_a_large_upload_starts_its_write_to_disk_while_it_streams(
     party_a, evidence_store, monkeypatch
 ):
     """The flush before the row is saved then has little left to do."""
-    import os
-
-    from evidence import uploadhandler
-
     monkeypatch.setattr(uploadhandler, "WRITEBACK_STEP", 64 * 1024)
     started: list[tuple[int, int]] = []
     real_fadvise = os.posix_fadvise
